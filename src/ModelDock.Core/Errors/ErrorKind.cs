@@ -1,0 +1,35 @@
+namespace ModelDock.Errors;
+
+/// <summary>
+/// Every way a request can fail, named after the condition. Transports map these to HTTP and gRPC
+/// status codes in exactly one place each; nothing else decides a status code.
+/// </summary>
+public enum ErrorKind
+{
+    /// <summary>The request is malformed or does not match the model's signature (400 / INVALID_ARGUMENT).</summary>
+    InvalidInput,
+
+    /// <summary>No such model, version or resource (404 / NOT_FOUND).</summary>
+    NotFound,
+
+    /// <summary>The request conflicts with the current state (409 / ALREADY_EXISTS or FAILED_PRECONDITION).</summary>
+    Conflict,
+
+    /// <summary>The request body exceeds the configured limit (413 / RESOURCE_EXHAUSTED).</summary>
+    PayloadTooLarge,
+
+    /// <summary>The model's queue is full (429 / RESOURCE_EXHAUSTED).</summary>
+    QueueFull,
+
+    /// <summary>The model exists but cannot serve yet, or a dependency is down (503 / UNAVAILABLE).</summary>
+    Unavailable,
+
+    /// <summary>The request's deadline passed before it completed (504 / DEADLINE_EXCEEDED).</summary>
+    Timeout,
+
+    /// <summary>The caller went away (499 / CANCELLED).</summary>
+    Cancelled,
+
+    /// <summary>A fault inside ModelDock or the backend (500 / INTERNAL). Never used for a client's mistake.</summary>
+    Internal,
+}

@@ -1,0 +1,36 @@
+using ModelDock.Tensors;
+
+namespace ModelDock.Inference;
+
+/// <summary>
+/// One inference call, independent of the transport it arrived on. REST, gRPC and in-process callers
+/// all build this and go through the same validation, batching and error model.
+/// </summary>
+public sealed class InferenceRequest
+{
+    public required string ModelName { get; init; }
+
+    /// <summary>A specific version, or null for the server's choice (the highest ready version).</summary>
+    public string? ModelVersion { get; init; }
+
+    /// <summary>Echoed back in the response when present.</summary>
+    public string? Id { get; init; }
+
+    public required IReadOnlyList<Tensor> Inputs { get; init; }
+
+    /// <summary>The outputs the caller wants; empty means all of the model's outputs.</summary>
+    public IReadOnlyList<RequestedOutput> Outputs { get; init; } = [];
+
+    /// <summary>Request-level parameters (string, long, double or bool values), passed through untouched.</summary>
+    public IReadOnlyDictionary<string, object> Parameters { get; init; } = EmptyParameters;
+
+    /// <summary>A per-request deadline; null uses the model's default.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    internal static readonly IReadOnlyDictionary<string, object> EmptyParameters = new Dictionary<string, object>();
+}
+
+/// <summary>An output the caller asked for, with the transport hints that travel with it.</summary>
+/// <param name="Name">The output's name in the model's signature.</param>
+/// <param name="Binary">REST only: return this output in the binary tensor extension (null = request default).</param>
+public sealed record RequestedOutput(string Name, bool? Binary = null);

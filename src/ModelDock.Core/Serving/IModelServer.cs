@@ -1,0 +1,31 @@
+using ModelDock.Inference;
+
+namespace ModelDock.Serving;
+
+/// <summary>
+/// The transport-agnostic data plane: everything the REST and gRPC endpoints call. Failures are
+/// <see cref="Errors.ModelDockException"/>s whose kind the transports map to status codes.
+/// </summary>
+public interface IModelServer
+{
+    /// <summary>True when every model that should be loaded is ready.</summary>
+    bool IsReady { get; }
+
+    /// <summary>Throws NotFound for an unknown model or version.</summary>
+    ModelMetadata GetMetadata(string model, string? version);
+
+    /// <summary>False for unknown or not yet loaded models, never throws.</summary>
+    bool IsModelReady(string model, string? version);
+
+    ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken);
+
+    IReadOnlyList<RepositoryIndexEntry> GetRepositoryIndex(bool readyOnly);
+
+    /// <summary>Loads or reloads a model from the repository; completes when it is ready or has failed.</summary>
+    Task LoadModelAsync(string model, CancellationToken cancellationToken);
+
+    Task UnloadModelAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>Statistics of all models (null model), all versions of one model (null version) or one version.</summary>
+    IReadOnlyList<ModelStatistics> GetStatistics(string? model, string? version);
+}
