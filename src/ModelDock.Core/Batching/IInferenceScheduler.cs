@@ -1,0 +1,20 @@
+using ModelDock.Tensors;
+
+namespace ModelDock.Batching;
+
+/// <summary>
+/// Decides when a validated request runs on a backend: the dynamic batcher for models with a batch
+/// dimension, a bounded direct queue for the others. Both answer QueueFull, Timeout and Cancelled
+/// with a <see cref="Errors.ModelDockException"/> and never run a request whose caller has gone.
+/// </summary>
+public interface IInferenceScheduler : IAsyncDisposable
+{
+    /// <summary>Requests waiting to run.</summary>
+    int QueueDepth { get; }
+
+    ValueTask<IReadOnlyList<Tensor>> ScheduleAsync(
+        IReadOnlyList<Tensor> inputs,
+        IReadOnlyList<string> outputNames,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken);
+}
