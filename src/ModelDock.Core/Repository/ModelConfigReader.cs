@@ -113,7 +113,7 @@ internal sealed class ModelConfigReader
             DefaultModelFilename = obj["default_model_filename"] is { } fileName
                 ? FileName(fileName, "default_model_filename")
                 : ModelConfig.Default.DefaultModelFilename,
-            DynamicBatching = obj["dynamic_batching"] is { } db ? DynamicBatching(db) : null,
+            DynamicBatching = obj["dynamic_batching"] is { } db ? DynamicBatching(db, maxBatchSize) : null,
             InstanceCount = obj["instance_group"] is { } ig ? InstanceCount(ig) : 1,
             VersionPolicy = obj["version_policy"] is { } vp ? Policy(vp) : VersionPolicy.Latest(1),
             Inputs = obj["input"] is { } inputs ? Tensors(inputs, "input") : [],
@@ -123,10 +123,15 @@ internal sealed class ModelConfigReader
         };
     }
 
-    private DynamicBatchingConfig DynamicBatching(JsonNode node)
+    private DynamicBatchingConfig DynamicBatching(JsonNode node, int maxBatchSize)
     {
         const string key = "dynamic_batching";
         var obj = Object(node, key);
+        if (maxBatchSize == 0)
+        {
+            throw Error(key, "needs a batch dimension: set max_batch_size above 0");
+        }
+
         CheckKeys(obj, key, ["max_queue_delay_microseconds", "preferred_batch_size", "default_queue_policy"]);
         var config = new DynamicBatchingConfig();
         if (obj["max_queue_delay_microseconds"] is { } delay)
@@ -137,7 +142,7 @@ internal sealed class ModelConfigReader
         if (obj["preferred_batch_size"] is { } preferred)
         {
             var sizes = Array(preferred, $"{key}.preferred_batch_size")
-                .Select((n, i) => (int)Integer(n, $"{key}.preferred_batch_size[{i}]", 1, int.MaxValue))
+                .Select((n, i) => (int)Integer(n, $"{key}.preferred_batch_size[{i}]", 1, maxBatchSize))
                 .ToList();
             config = config with { PreferredBatchSizes = sizes };
         }
