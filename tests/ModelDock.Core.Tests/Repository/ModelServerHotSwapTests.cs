@@ -29,11 +29,12 @@ public sealed class ModelServerHotSwapTests
 
         Assert.Equal("1", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None)).ModelVersion);
         await h.Server.PollAsync(CancellationToken.None);
+        var warmedUp = h.BackendOf(Mlp, 2).BatchSizes;
         var response = await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None);
 
+        Assert.Equal([1L], warmedUp);
         Assert.Equal("2", response.ModelVersion);
         ModelServerTests.AssertClose(ReferenceMath.MlpForward(v2.LayerSizes, v2.Weights, v2.Biases, input, 1), response.Outputs[0].AsSpan<float>().ToArray());
-        Assert.Equal([1L], h.BackendOf(Mlp, 2).BatchSizes);
         await h.BackendOf(Mlp, 1).Disposed.WaitAsync(Deadline);
         Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<ModelDockException>(async () =>
             await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8, version: "1"), CancellationToken.None))).Kind);
@@ -101,12 +102,13 @@ public sealed class ModelServerHotSwapTests
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(Sizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, Config);
         await h.Server.StartAsync(CancellationToken.None);
+        var old = h.BackendOf(Mlp, 1);
 
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 2}""");
         await h.Server.PollAsync(CancellationToken.None);
 
         Assert.Equal(2, h.Server.GetMetadata(Mlp, null).MaxBatchSize);
-        await h.BackendOf(Mlp, 1).Disposed.WaitAsync(Deadline);
+        await old.Disposed.WaitAsync(Deadline);
         Assert.Equal(2, h.Backends.Count);
     }
 
