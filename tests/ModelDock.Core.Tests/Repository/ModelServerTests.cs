@@ -292,7 +292,7 @@ public sealed class ModelServerTests
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
         {
-            Assert.Equal(expected[i], actual[i], 5);
+            Assert.Equal(expected[i], actual[i], tolerance: 1e-5);
         }
     }
 }

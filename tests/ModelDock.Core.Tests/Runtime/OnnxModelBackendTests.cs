@@ -90,7 +90,7 @@ public sealed class OnnxModelBackendTests : IDisposable
         var actual = output.AsSpan<float>().ToArray();
         for (var i = 0; i < expected.Length; i++)
         {
-            Assert.Equal(expected[i], actual[i], 5);
+            Assert.Equal(expected[i], actual[i], tolerance: 1e-5);
         }
     }
 
