@@ -283,6 +283,8 @@ public sealed class ModelServerTests
 
         Assert.Equal(("1", 4UL, 3UL), (stats.Version, stats.InferenceStats.Success.Count, stats.InferenceStats.Fail.Count));
         Assert.Equal(4UL, stats.InferenceStats.Queue.Count);
+        Assert.Equal((14UL, 4UL), (stats.InferenceCount, stats.ExecutionCount));
+        Assert.Equal(batches.Order().Select(b => (ulong)b), stats.BatchStats.Select(b => b.BatchSize));
         Assert.Equal(stats, Assert.Single(h.Server.GetStatistics(Mlp, "1")) with { BatchStats = stats.BatchStats });
         Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Server.GetStatistics(Mlp, "2")).Kind);
     }
