@@ -61,12 +61,20 @@ internal static class HistoricalRetrievalBenchmark
         var request = new HistoricalFeatureRequest(repository, repository.ResolveFeatures(["driver_stats", "customer_stats"]));
 
         clock.Restart();
+        var stages = new StageTimer(clock, output);
         var rows = store.ExportHistoricalFeatures(
-            EntityTable.FromFile(Path.Combine(workDir, "entities.parquet")), request, Path.Combine(workDir, "train.parquet"));
+            EntityTable.FromFile(Path.Combine(workDir, "entities.parquet")), request, Path.Combine(workDir, "train.parquet"), stages);
         var retrieval = clock.Elapsed;
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"historical retrieval: {entityRows:N0} entity rows x 2 views x {sourceRows:N0} source rows each ({keys:N0} keys): " +
             $"{retrieval.TotalSeconds:F2} s ({rows:N0} rows written); data generation {generated.TotalSeconds:F2} s"));
+    }
+
+    /// <summary>Prints when each stage starts, to show where the time goes.</summary>
+    private sealed class StageTimer(Stopwatch clock, TextWriter output) : IProgress<RetrievalProgress>
+    {
+        public void Report(RetrievalProgress value) =>
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {clock.Elapsed.TotalSeconds,7:F2} s  {value.Stage}"));
     }
 }
