@@ -17,6 +17,9 @@ public readonly struct EntityKey : IEquatable<EntityKey>
         _bytes = bytes;
     }
 
+    /// <summary>The key of views without entities: every request row reads the same single row.</summary>
+    public static EntityKey Global { get; } = new([]);
+
     public ReadOnlySpan<byte> Span => _bytes;
 
     /// <summary>The serialized key; stores use it as the storage key as is.</summary>
@@ -24,13 +27,13 @@ public readonly struct EntityKey : IEquatable<EntityKey>
 
     public static EntityKey Create(string joinKey, FeatureValue value) => Create([new KeyValuePair<string, FeatureValue>(joinKey, value)]);
 
-    /// <summary>Builds a key from its join keys in any order; only INT32, INT64 and STRING values can be keys.</summary>
+    /// <summary>Builds a key from its join keys in any order (none for a global view); only INT32, INT64 and STRING values can be keys.</summary>
     public static EntityKey Create(IReadOnlyList<KeyValuePair<string, FeatureValue>> joinKeys)
     {
         ArgumentNullException.ThrowIfNull(joinKeys);
         if (joinKeys.Count == 0)
         {
-            throw new ArgumentException("An entity key needs at least one join key.", nameof(joinKeys));
+            return Global;
         }
 
         var sorted = joinKeys.Count == 1 ? joinKeys : [.. joinKeys.OrderBy(k => k.Key, StringComparer.Ordinal)];
