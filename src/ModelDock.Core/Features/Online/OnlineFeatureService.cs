@@ -52,7 +52,7 @@ public sealed class OnlineFeatureService
         var names = new string[request.Entities.Count + set.Features.Count];
         for (var c = 0; c < request.Entities.Count; c++)
         {
-            names[c] = request.Entities[c].JoinKey;
+            names[c] = request.Entities[c].Name;
         }
 
         for (var f = 0; f < set.Features.Count; f++)
@@ -102,7 +102,7 @@ public sealed class OnlineFeatureService
 
     public ValueTask<OnlineStoreHealth> CheckHealthAsync(CancellationToken cancellationToken) => Store.CheckHealthAsync(cancellationToken);
 
-    private static int CountRows(IReadOnlyList<EntityColumn> entities)
+    private static int CountRows(IReadOnlyList<ValueColumn> entities)
     {
         if (entities.Count == 0)
         {
@@ -115,14 +115,14 @@ public sealed class OnlineFeatureService
             if (column.Values.Count != rows)
             {
                 throw ModelDockException.InvalidInput(
-                    $"Entity column '{column.JoinKey}' has {column.Values.Count} values but '{entities[0].JoinKey}' has {rows}; every entity column needs one value per row.");
+                    $"Entity column '{column.Name}' has {column.Values.Count} values but '{entities[0].Name}' has {rows}; every entity column needs one value per row.");
             }
         }
 
         return rows;
     }
 
-    private static EntityKey[] BuildKeys(ReadGroup group, IReadOnlyList<EntityColumn> entities, int rows)
+    private static EntityKey[] BuildKeys(ReadGroup group, IReadOnlyList<ValueColumn> entities, int rows)
     {
         var joinKeys = group.JoinKeys;
         var keys = new EntityKey[rows];
@@ -159,11 +159,11 @@ public sealed class OnlineFeatureService
         return keys;
     }
 
-    private static IReadOnlyList<FeatureValue> FindColumn(IReadOnlyList<EntityColumn> entities, string joinKey, ReadGroup group)
+    private static IReadOnlyList<FeatureValue> FindColumn(IReadOnlyList<ValueColumn> entities, string joinKey, ReadGroup group)
     {
         foreach (var column in entities)
         {
-            if (column.JoinKey == joinKey)
+            if (column.Name == joinKey)
             {
                 return column.Values;
             }

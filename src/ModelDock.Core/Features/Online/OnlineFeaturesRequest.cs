@@ -6,7 +6,7 @@ namespace ModelDock.Features.Online;
 /// </summary>
 public sealed class OnlineFeaturesRequest
 {
-    private OnlineFeaturesRequest(IReadOnlyList<string>? features, string? featureService, IReadOnlyList<EntityColumn> entities, bool fullFeatureNames)
+    private OnlineFeaturesRequest(IReadOnlyList<string>? features, string? featureService, IReadOnlyList<ValueColumn> entities, bool fullFeatureNames)
     {
         ArgumentNullException.ThrowIfNull(entities);
         Features = features;
@@ -20,18 +20,18 @@ public sealed class OnlineFeaturesRequest
 
     public string? FeatureService { get; }
 
-    public IReadOnlyList<EntityColumn> Entities { get; }
+    public IReadOnlyList<ValueColumn> Entities { get; }
 
     /// <summary>Name output columns <c>view__feature</c> instead of <c>feature</c>.</summary>
     public bool FullFeatureNames { get; }
 
-    public static OnlineFeaturesRequest ForFeatures(IReadOnlyList<string> features, IReadOnlyList<EntityColumn> entities, bool fullFeatureNames = false)
+    public static OnlineFeaturesRequest ForFeatures(IReadOnlyList<string> features, IReadOnlyList<ValueColumn> entities, bool fullFeatureNames = false)
     {
         ArgumentNullException.ThrowIfNull(features);
         return new(features, null, entities, fullFeatureNames);
     }
 
-    public static OnlineFeaturesRequest ForService(string featureService, IReadOnlyList<EntityColumn> entities, bool fullFeatureNames = false)
+    public static OnlineFeaturesRequest ForService(string featureService, IReadOnlyList<ValueColumn> entities, bool fullFeatureNames = false)
     {
         ArgumentNullException.ThrowIfNull(featureService);
         return new(null, featureService, entities, fullFeatureNames);

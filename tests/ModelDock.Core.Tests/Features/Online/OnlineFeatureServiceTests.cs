@@ -121,7 +121,7 @@ public sealed class OnlineFeatureServiceTests : IAsyncLifetime
     public async Task GetOnlineFeatures_SameFeatureNameFromTwoViewsWithoutFullNames_InvalidInputSuggestsFullNames()
     {
         var request = OnlineFeaturesRequest.ForFeatures(["driver_stats:trips", "customer_stats:trips"],
-            [.. Drivers(1), new EntityColumn("customer_id", [FeatureValue.FromString("c")])]);
+            [.. Drivers(1), new ValueColumn("customer_id", [FeatureValue.FromString("c")])]);
 
         var error = await Assert.ThrowsAsync<ModelDockException>(() => _service.GetOnlineFeaturesAsync(request, default).AsTask());
 
@@ -156,7 +156,7 @@ public sealed class OnlineFeatureServiceTests : IAsyncLifetime
     [Fact]
     public async Task GetOnlineFeatures_StringForInt64Key_InvalidInputNamingKeyAndType()
     {
-        var entities = new[] { new EntityColumn("driver_id", [FeatureValue.FromInt64(1), FeatureValue.FromString("abc")]) };
+        var entities = new[] { new ValueColumn("driver_id", [FeatureValue.FromInt64(1), FeatureValue.FromString("abc")]) };
 
         var error = await Assert.ThrowsAsync<ModelDockException>(() =>
             _service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(["driver_stats:trips"], entities), default).AsTask());
@@ -174,7 +174,7 @@ public sealed class OnlineFeatureServiceTests : IAsyncLifetime
             OnlineFeaturesRequest.ForFeatures(["customer_stats:trips"], Drivers(1)), default).AsTask());
         var ragged = await Assert.ThrowsAsync<ModelDockException>(() => _service.GetOnlineFeaturesAsync(
             OnlineFeaturesRequest.ForFeatures(["driver_stats:trips"],
-                [.. Drivers(1, 2), new EntityColumn("customer_id", [FeatureValue.FromString("c")])]), default).AsTask());
+                [.. Drivers(1, 2), new ValueColumn("customer_id", [FeatureValue.FromString("c")])]), default).AsTask());
 
         Assert.Equal((ErrorKind.InvalidInput, ErrorKind.InvalidInput), (missing.Kind, ragged.Kind));
         Assert.Contains("'customer_id'", missing.Message, StringComparison.Ordinal);
@@ -183,8 +183,8 @@ public sealed class OnlineFeatureServiceTests : IAsyncLifetime
 
     private static EntityKey DriverKey(long id) => EntityKey.Create("driver_id", FeatureValue.FromInt64(id));
 
-    private static EntityColumn[] Drivers(params long[] ids) =>
-        [new EntityColumn("driver_id", [.. ids.Select(FeatureValue.FromInt64)])];
+    private static ValueColumn[] Drivers(params long[] ids) =>
+        [new ValueColumn("driver_id", [.. ids.Select(FeatureValue.FromInt64)])];
 
     private Task WriteStats(long driver, double convRate, long trips, DateTimeOffset at) =>
         _store.WriteAsync("driver_stats", ["conv_rate", "trips"],
