@@ -48,6 +48,9 @@ internal sealed class SqliteOnlineStore : IOnlineStore
     /// <summary>Statements run by reads since the store opened; benchmarks report it as round trips.</summary>
     public long ReadStatementCount => Interlocked.Read(ref _statementCount);
 
+    /// <summary>Where the embedded store lives in a data folder: <c>&lt;dataDir&gt;/online/online.db</c>.</summary>
+    public static string PathIn(string dataDir) => System.IO.Path.Combine(dataDir, "online", "online.db");
+
     /// <summary>Opens (creating if needed) the store in <paramref name="path"/>; its folder must be writable.</summary>
     public static SqliteOnlineStore Open(string path)
     {
