@@ -16,7 +16,7 @@ public sealed class OnlineFeatureService
     private static readonly long EpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
 
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<(string Names, bool Service, bool Full), ResolvedFeatureSet> _resolved = new();
+    private readonly ConcurrentDictionary<FeatureSetKey, ResolvedFeatureSet> _resolved = new();
 
     public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time)
     {
@@ -175,9 +175,7 @@ public sealed class OnlineFeatureService
 
     private ResolvedFeatureSet Resolve(OnlineFeaturesRequest request)
     {
-        var key = request.FeatureService is { } service
-            ? (service, true, request.FullFeatureNames)
-            : (string.Join('\n', request.Features ?? []), false, request.FullFeatureNames);
+        var key = new FeatureSetKey(request);
         if (_resolved.TryGetValue(key, out var cached))
         {
             return cached;
@@ -186,7 +184,7 @@ public sealed class OnlineFeatureService
         var resolved = ResolvedFeatureSet.Resolve(Repository, request);
         if (_resolved.Count < MaxCachedFeatureSets)
         {
-            _resolved.TryAdd(key, resolved);
+            _resolved.TryAdd(key.Detach(), resolved);
         }
 
         return resolved;

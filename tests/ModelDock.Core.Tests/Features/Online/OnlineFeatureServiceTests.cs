@@ -181,6 +181,20 @@ public sealed class OnlineFeatureServiceTests : IAsyncLifetime
         Assert.Contains("'customer_id' has 1 values", ragged.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GetOnlineFeatures_CallerReusesAndChangesItsFeatureList_EachRequestGetsItsOwnFeatures()
+    {
+        var features = new List<string> { "driver_stats:trips" };
+        var first = await _service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(features, Drivers(1)), default);
+        features[0] = "driver_profile:name";
+        var second = await _service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(features, Drivers(1)), default);
+        var third = await _service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(["driver_stats:trips"], Drivers(1)), default);
+
+        Assert.Equal(["driver_id", "trips"], first.FeatureNames);
+        Assert.Equal(["driver_id", "name"], second.FeatureNames);
+        Assert.Equal(["driver_id", "trips"], third.FeatureNames);
+    }
+
     private static EntityKey DriverKey(long id) => EntityKey.Create("driver_id", FeatureValue.FromInt64(id));
 
     private static ValueColumn[] Drivers(params long[] ids) =>
