@@ -18,9 +18,9 @@ namespace ModelDock.Bench.Features;
 /// Online feature retrieval: 1, 10 and 100 entities × 50 features from 5 views, in process and over HTTP
 /// (real Kestrel on loopback), on the embedded store, Redis (when <c>--redis host:port</c> is given) and an
 /// in-memory dictionary as the floor. Reports p50/p99, throughput and store round trips per request.
-/// Usage: <c>features [--redis host:port] [--seconds N] [--concurrency N]</c>.
+/// Usage: <c>features-online [--redis host:port] [--seconds N] [--concurrency N]</c>.
 /// </summary>
-internal static class FeatureBenchmark
+internal static class OnlineRetrievalBenchmark
 {
     private const int Users = 10_000;
     private static readonly int[] EntityCounts = [1, 10, 100];
