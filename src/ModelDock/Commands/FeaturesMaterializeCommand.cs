@@ -17,7 +17,7 @@ internal static class FeaturesMaterializeCommand
 {
     public static Command CreateMaterialize()
     {
-        var options = new CommonOptions();
+        var options = new MaterializeOptions();
         var start = new Option<string>("--start") { Description = "Start of the interval (ISO 8601, UTC unless an offset is given).", Required = true };
         var end = new Option<string>("--end") { Description = "End of the interval, inclusive.", Required = true };
         var command = new Command("materialize", "Copies the latest value per entity key with event times in [start, end] to the online store.") { start, end };
@@ -29,7 +29,7 @@ internal static class FeaturesMaterializeCommand
 
     public static Command CreateMaterializeIncremental()
     {
-        var options = new CommonOptions();
+        var options = new MaterializeOptions();
         var end = new Option<string>("--end") { Description = "End of the interval, inclusive; each view starts where its last run ended.", Required = true };
         var command = new Command("materialize-incremental", "Copies what changed since each view's last materialization to the online store.") { end };
         options.AddTo(command);
@@ -40,7 +40,7 @@ internal static class FeaturesMaterializeCommand
 
     private static async Task<int> Run(
         ParseResult parse,
-        CommonOptions options,
+        MaterializeOptions options,
         Func<FeatureMaterializer, IProgress<MaterializationProgress>, Task<IReadOnlyList<MaterializedView>>> materialize)
     {
         try
@@ -82,11 +82,11 @@ internal static class FeaturesMaterializeCommand
             ? value
             : throw ModelDockException.InvalidInput($"{option} '{text}' is not a date and time (ISO 8601, e.g. 2026-01-31T00:00:00Z).");
 
-    private sealed class CommonOptions
+    private sealed class MaterializeOptions
     {
         public Option<DirectoryInfo> Repository { get; } = new("--repository") { Description = "Feature repository folder (YAML definitions).", DefaultValueFactory = _ => new DirectoryInfo("feature_repo") };
 
-        public Option<DirectoryInfo> DataDir { get; } = new("--data-dir") { Description = "ModelDock data folder.", DefaultValueFactory = _ => new DirectoryInfo("modeldock-data") };
+        public Option<DirectoryInfo> DataDir { get; } = CommonOptions.DataDir();
 
         public Option<string> OnlineStore { get; } = new("--online-store") { Description = "sqlite (embedded) or redis.", DefaultValueFactory = _ => "sqlite" };
 
