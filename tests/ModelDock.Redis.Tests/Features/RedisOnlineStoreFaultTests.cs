@@ -74,7 +74,7 @@ public sealed class RedisOnlineStoreFaultTests : IDisposable
     {
         Configuration = address,
         ConnectTimeout = TimeSpan.FromMilliseconds(300),
-        CommandTimeout = TimeSpan.FromMilliseconds(500),
+        CommandTimeout = TimeSpan.FromSeconds(3),
     };
 
     private static async Task WaitUntilHealthy(IOnlineStore store)

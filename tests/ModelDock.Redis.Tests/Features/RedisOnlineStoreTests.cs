@@ -42,5 +42,12 @@ public sealed class RedisOnlineStoreTests(ITestOutputHelper output) : OnlineStor
         return await RedisOnlineStore.ConnectAsync(Options(TestServices.RequireRedis()));
     }
 
-    private RedisOnlineStoreOptions Options(string address) => new() { Configuration = address, KeyPrefix = _prefix };
+    // Generous timeouts: these tests check behaviour, and a loaded CI machine must not turn them into outage tests.
+    private RedisOnlineStoreOptions Options(string address) => new()
+    {
+        Configuration = address,
+        KeyPrefix = _prefix,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        CommandTimeout = TimeSpan.FromSeconds(5),
+    };
 }
