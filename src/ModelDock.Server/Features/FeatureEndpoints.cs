@@ -18,6 +18,8 @@ public static class FeatureEndpoints
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
+    public static IEndpointRouteBuilder MapFeatureEndpoints(this IEndpointRouteBuilder endpoints) => Map(endpoints);
+
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
