@@ -11,4 +11,9 @@ if (args is ["features-history", var workDir, var entityRows, var sourceRows, va
         Console.Out);
 }
 
+if (args is ["features-online", .. var onlineArgs])
+{
+    return await OnlineRetrievalBenchmark.RunAsync(onlineArgs);
+}
+
 return 0;

@@ -11,6 +11,8 @@ internal static class FeaturesCommand
         var features = new Command("features", "Define, materialize and retrieve features.");
         features.Subcommands.Add(Apply());
         features.Subcommands.Add(History());
+        features.Subcommands.Add(FeaturesMaterializeCommand.CreateMaterialize());
+        features.Subcommands.Add(FeaturesMaterializeCommand.CreateMaterializeIncremental());
         return features;
     }
 

@@ -72,7 +72,7 @@ public sealed class OfflineStoreTests
     }
 
     [Fact]
-    public void GetHistoricalFeatures_FullFeatureNames_PrefixesViewAndKeepsEntityColumnsAndOrder()
+    public void GetHistoricalFeatures_FullFeatureNames_PrefixesViewAndKeepsValueColumnsAndOrder()
     {
         using var fixture = new OfflineFixture("0");
         fixture.WriteSource((1, 0, 0, 0.1), (2, 0, 0, 0.2));

@@ -91,7 +91,7 @@ internal sealed class OfflineStore(string dataDir)
         var total = plan.Views.Count + 2;
         progress?.Report(new RetrievalProgress("reading entity rows", 0, total));
         var entityColumns = EntityLoader.Load(connection, entities);
-        plan.CheckEntityColumns(entityColumns);
+        plan.CheckValueColumns(entityColumns);
         var (minTs, maxTs) = EntityLoader.TimestampRange(connection);
         for (var i = 0; i < plan.Views.Count; i++)
         {

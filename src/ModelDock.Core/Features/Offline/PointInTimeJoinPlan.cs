@@ -53,7 +53,7 @@ internal sealed class PointInTimeJoinPlan
 
     public IReadOnlyList<ViewJoin> Views { get; }
 
-    public void CheckEntityColumns(IReadOnlyList<string> entityColumns)
+    public void CheckValueColumns(IReadOnlyList<string> entityColumns)
     {
         var present = entityColumns.ToHashSet(StringComparer.Ordinal);
         foreach (var view in Views)

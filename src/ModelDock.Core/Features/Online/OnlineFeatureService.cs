@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using ModelDock.Errors;
+using ModelDock.Features.Definitions;
+
+namespace ModelDock.Features.Online;
+
+/// <summary>
+/// Online feature retrieval in process: resolves features against the repository, reads the online store
+/// (one round trip per entity type, however many views), and reports each value's status, applying view TTLs
+/// at read time against the injected clock so a stale value is reported as <see cref="FeatureStatus.OutsideMaxAge"/>
+/// instead of served.
+/// </summary>
+public sealed class OnlineFeatureService
+{
+    private const int MaxCachedFeatureSets = 1024;
+    private static readonly long EpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
+
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<FeatureSetKey, ResolvedFeatureSet> _resolved = new();
+
+    public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(time);
+        Repository = repository;
+        Store = store;
+        _time = time;
+    }
+
+    public FeatureRepository Repository { get; }
+
+    public IOnlineStore Store { get; }
+
+    /// <summary>
+    /// Reads the features for every entity row. Unknown features or services, missing or mistyped join keys
+    /// and ragged entity columns are <see cref="ErrorKind.InvalidInput"/>; an unreachable store is
+    /// <see cref="ErrorKind.Unavailable"/>.
+    /// </summary>
+    public async ValueTask<OnlineFeaturesResponse> GetOnlineFeaturesAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var set = Resolve(request);
+        var rows = CountRows(request.Entities);
+        var results = new OnlineReadResult[set.Groups.Count];
+        for (var g = 0; g < results.Length; g++)
+        {
+            var keys = BuildKeys(set.Groups[g], request.Entities, rows);
+            results[g] = await Store.ReadAsync(keys, set.Groups[g].Plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        var names = new string[request.Entities.Count + set.Features.Count];
+        for (var c = 0; c < request.Entities.Count; c++)
+        {
+            names[c] = request.Entities[c].Name;
+        }
+
+        for (var f = 0; f < set.Features.Count; f++)
+        {
+            names[request.Entities.Count + f] = set.Features[f].Name;
+        }
+
+        var response = new OnlineFeaturesResponse(names, request.Entities.Count, rows);
+        for (var c = 0; c < request.Entities.Count; c++)
+        {
+            var values = request.Entities[c].Values;
+            for (var r = 0; r < rows; r++)
+            {
+                response.Set(c, r, values[r], values[r].IsNull ? FeatureStatus.NullValue : FeatureStatus.Present, EpochTicks);
+            }
+        }
+
+        var nowTicks = _time.GetUtcNow().UtcTicks;
+        for (var f = 0; f < set.Features.Count; f++)
+        {
+            var feature = set.Features[f];
+            var result = results[feature.Group];
+            var column = request.Entities.Count + f;
+            for (var r = 0; r < rows; r++)
+            {
+                if (!result.IsFound(r, feature.Column))
+                {
+                    response.Set(column, r, FeatureValue.Null, FeatureStatus.NotFound, EpochTicks);
+                    continue;
+                }
+
+                var eventTicks = result.GetEventTimestamp(r, feature.View)!.Value.UtcTicks;
+                var value = result.GetValue(r, feature.Column);
+                if (feature.TtlTicks > 0 && eventTicks < nowTicks - feature.TtlTicks)
+                {
+                    response.Set(column, r, FeatureValue.Null, FeatureStatus.OutsideMaxAge, eventTicks);
+                }
+                else
+                {
+                    response.Set(column, r, value, value.IsNull ? FeatureStatus.NullValue : FeatureStatus.Present, eventTicks);
+                }
+            }
+        }
+
+        return response;
+    }
+
+    public ValueTask<OnlineStoreHealth> CheckHealthAsync(CancellationToken cancellationToken) => Store.CheckHealthAsync(cancellationToken);
+
+    private static int CountRows(IReadOnlyList<ValueColumn> entities)
+    {
+        if (entities.Count == 0)
+        {
+            return 0;
+        }
+
+        var rows = entities[0].Values.Count;
+        foreach (var column in entities)
+        {
+            if (column.Values.Count != rows)
+            {
+                throw ModelDockException.InvalidInput(
+                    $"Entity column '{column.Name}' has {column.Values.Count} values but '{entities[0].Name}' has {rows}; every entity column needs one value per row.");
+            }
+        }
+
+        return rows;
+    }
+
+    private static EntityKey[] BuildKeys(ReadGroup group, IReadOnlyList<ValueColumn> entities, int rows)
+    {
+        var joinKeys = group.JoinKeys;
+        var keys = new EntityKey[rows];
+        if (joinKeys.Length == 0)
+        {
+            Array.Fill(keys, EntityKey.Global);
+            return keys;
+        }
+
+        var columns = new IReadOnlyList<FeatureValue>[joinKeys.Length];
+        for (var k = 0; k < joinKeys.Length; k++)
+        {
+            columns[k] = FindColumn(entities, joinKeys[k].Name, group);
+        }
+
+        var parts = new KeyValuePair<string, FeatureValue>[joinKeys.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var k = 0; k < joinKeys.Length; k++)
+            {
+                var raw = columns[k][r];
+                if (raw.IsNull || !FeatureValueConversions.TryCoerce(raw, joinKeys[k].ValueType, out var typed))
+                {
+                    throw ModelDockException.InvalidInput(
+                        $"Entity key '{joinKeys[k].Name}' row {r} is {FeatureValueConversions.Describe(raw)}; expected {joinKeys[k].ValueType.ToYamlName()}.");
+                }
+
+                parts[k] = new(joinKeys[k].Name, typed);
+            }
+
+            keys[r] = EntityKey.Create(parts);
+        }
+
+        return keys;
+    }
+
+    private static IReadOnlyList<FeatureValue> FindColumn(IReadOnlyList<ValueColumn> entities, string joinKey, ReadGroup group)
+    {
+        foreach (var column in entities)
+        {
+            if (column.Name == joinKey)
+            {
+                return column.Values;
+            }
+        }
+
+        throw ModelDockException.InvalidInput(
+            $"The entities lack join key '{joinKey}', needed by feature view '{group.Plan.Views[0].View}'.");
+    }
+
+    private ResolvedFeatureSet Resolve(OnlineFeaturesRequest request)
+    {
+        var key = new FeatureSetKey(request);
+        if (_resolved.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var resolved = ResolvedFeatureSet.Resolve(Repository, request);
+        if (_resolved.Count < MaxCachedFeatureSets)
+        {
+            _resolved.TryAdd(key.Detach(), resolved);
+        }
+
+        return resolved;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using ModelDock.Errors;
+using ModelDock.Features.Online;
+using ModelDock.Features.Push;
+
+namespace ModelDock.Server.Features;
+
+/// <summary>
+/// Feast-compatible feature serving routes: <c>POST /get-online-features</c>, <c>POST /push</c> and
+/// <c>GET /health/features</c>. Needs <see cref="OnlineFeatureService"/> and <see cref="FeaturePushService"/>
+/// in the container (<see cref="FeatureServingServiceCollectionExtensions.AddFeatureServing"/>).
+/// </summary>
+public static class FeatureEndpoints
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    public static IEndpointRouteBuilder MapFeatureEndpoints(this IEndpointRouteBuilder endpoints) => Map(endpoints);
+
+    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var online = endpoints.ServiceProvider.GetRequiredService<OnlineFeatureService>();
+        var push = endpoints.ServiceProvider.GetRequiredService<FeaturePushService>();
+        endpoints.MapPost("/get-online-features", context => Handle(context, async (root, ct) =>
+        {
+            var response = await online.GetOnlineFeaturesAsync(FeatureJson.ReadOnlineRequest(root), ct).ConfigureAwait(false);
+            context.Response.ContentType = "application/json";
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
+            FeatureJson.WriteOnlineResponse(writer, response);
+        }));
+        endpoints.MapPost("/push", context => Handle(context, async (root, ct) =>
+        {
+            var result = await push.PushAsync(FeatureJson.ReadPushRequest(root), ct).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(new PushReply(result.Rows, result.OnlineRowsWritten, result.OfflineFile is not null), ct).ConfigureAwait(false);
+        }));
+        endpoints.MapGet("/health/features", async context =>
+        {
+            var health = await online.CheckHealthAsync(context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = health.IsHealthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsJsonAsync(
+                new HealthReply(health.IsHealthy ? "ok" : "degraded", online.Store.Name, health.Description),
+                context.RequestAborted).ConfigureAwait(false);
+        });
+        return endpoints;
+    }
+
+    private static async Task Handle(HttpContext context, Func<JsonElement, CancellationToken, Task> handler)
+    {
+        var ct = context.RequestAborted;
+        try
+        {
+            using var body = await ParseBody(context.Request, ct).ConfigureAwait(false);
+            await handler(body.RootElement, ct).ConfigureAwait(false);
+        }
+        catch (ModelDockException e) when (!context.Response.HasStarted)
+        {
+            await WriteError(context, StatusOf(e.Kind), e.Message).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<JsonDocument> ParseBody(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return await JsonDocument.ParseAsync(request.Body, default, ct).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw ModelDockException.InvalidInput($"The request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    // Mirrors the server's one error-to-status table; kept private here until that table is shared.
+    private static int StatusOf(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.QueueFull => StatusCodes.Status429TooManyRequests,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.Timeout => StatusCodes.Status504GatewayTimeout,
+        ErrorKind.Cancelled => 499,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static Task WriteError(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ErrorReply(message), context.RequestAborted);
+    }
+
+    private sealed record ErrorReply(string Error);
+
+    private sealed record PushReply(int Rows, IReadOnlyDictionary<string, int> OnlineRowsWritten, bool Offline);
+
+    private sealed record HealthReply(string Status, string OnlineStore, string Detail);
+}

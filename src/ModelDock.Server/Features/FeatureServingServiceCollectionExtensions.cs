@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelDock.Features.Definitions;
+using ModelDock.Features.Online;
+using ModelDock.Features.Push;
+
+namespace ModelDock.Server.Features;
+
+public static class FeatureServingServiceCollectionExtensions
+{
+    /// <summary>Registers online retrieval and push over one repository and online store; the container disposes the store.</summary>
+    public static IServiceCollection AddFeatureServing(this IServiceCollection services, FeatureRepository repository, IOnlineStore store, string dataDir)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(store);
+        services.AddSingleton(sp => new OnlineFeatureService(repository, store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new FeaturePushService(repository, store, dataDir, sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelDock.Features.Definitions;
+using ModelDock.Features.Online;
+using ModelDock.Server.Features;
+
+namespace ModelDock.Testing.Features;
+
+/// <summary>A real Kestrel on a free loopback port serving only the feature routes.</summary>
+public sealed class FeatureTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FeatureTestServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        BaseAddress = address;
+        Client = new HttpClient { BaseAddress = address };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<FeatureTestServer> StartAsync(FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddSingleton(time);
+        builder.Services.AddFeatureServing(repository, store, dataDir);
+        var app = builder.Build();
+        FeatureEndpoints.Map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new FeatureTestServer(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
