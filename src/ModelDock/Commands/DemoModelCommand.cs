@@ -1,0 +1,22 @@
+using System.CommandLine;
+
+namespace ModelDock.Cli.Commands;
+
+internal static class DemoModelCommand
+{
+    public static Command Create()
+    {
+        var directory = new Argument<DirectoryInfo>("directory") { Description = "Folder to write the model repository into." };
+        var command = new Command("demo-model", "Writes a model repository with demo models that ModelDock generates itself.")
+        {
+            directory,
+        };
+        command.SetAction(parse =>
+        {
+            var dir = parse.GetValue(directory)!;
+            Console.WriteLine($"writing demo models to {dir.FullName}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,38 @@
+namespace ModelDock.Testing;
+
+/// <summary>
+/// External servers the integration tests use, found through environment variables. A missing server
+/// skips its tests with the reason, unless MODELDOCK_REQUIRE_SERVICES=1 (as in CI), where it fails them.
+/// </summary>
+public static class TestServices
+{
+    public const string RedisVariable = "MODELDOCK_TEST_REDIS";
+
+    public static bool Required => Environment.GetEnvironmentVariable("MODELDOCK_REQUIRE_SERVICES") == "1";
+
+    /// <summary>host:port of a Redis server the tests may flush, or null.</summary>
+    public static string? Redis => Value(RedisVariable);
+
+    /// <summary>The Redis address; throws when it is missing, so a required service fails the test.</summary>
+    public static string RequireRedis() => Redis ?? throw Missing(RedisVariable);
+
+    internal static string? SkipReason(string variable) =>
+        Value(variable) is null && !Required
+            ? $"{variable} is not set; set it to a server's address (or run .ci/run) to run this test."
+            : null;
+
+    private static string? Value(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } v ? v : null;
+
+    private static InvalidOperationException Missing(string variable) =>
+        new($"{variable} is not set but MODELDOCK_REQUIRE_SERVICES=1 requires it.");
+}
+
+/// <summary>A fact that needs a Redis server: skipped with the reason when none is configured and none is required.</summary>
+public sealed class RedisFactAttribute : FactAttribute
+{
+    public RedisFactAttribute()
+    {
+        Skip = TestServices.SkipReason(TestServices.RedisVariable);
+    }
+}
