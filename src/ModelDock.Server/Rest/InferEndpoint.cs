@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using ModelDock.Errors;
 using ModelDock.Serving;
@@ -28,21 +29,12 @@ internal sealed class InferEndpoint
         RestInferRequest request;
         if (headerLength is null)
         {
-            // Pure JSON: every value is copied out while parsing, so the body buffer can go back to the pool.
-            var (buffer, length) = await ReadBodyAsync(context.Request, pooled: true, aborted);
-            try
-            {
-                request = InferRequestParser.Parse(model, version, buffer.AsMemory(0, length), length);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            request = await ParseJsonAsync(context.Request, model, version, aborted);
         }
         else
         {
             // Binary tensors are referenced in place, so this buffer lives as long as the request.
-            var (buffer, length) = await ReadBodyAsync(context.Request, pooled: false, aborted);
+            var (buffer, length) = await ReadBodyAsync(context.Request, aborted);
             var body = buffer.AsMemory(0, length);
             if (headerLength > length)
             {
@@ -55,6 +47,61 @@ internal sealed class InferEndpoint
 
         var response = await _server.InferAsync(request.Request, aborted);
         await InferResponseWriter.WriteAsync(context.Response, request, response, aborted);
+    }
+
+    /// <summary>
+    /// Pure JSON: every value is copied out while parsing, so the request is parsed straight from
+    /// Kestrel's buffers and nothing of the body outlives this call.
+    /// </summary>
+    private async ValueTask<RestInferRequest> ParseJsonAsync(HttpRequest http, string model, string? version, CancellationToken cancellationToken)
+    {
+        if (http.ContentLength > _maxBodyBytes)
+        {
+            throw TooLarge();
+        }
+
+        var reader = http.BodyReader;
+        ReadResult read;
+        while (true)
+        {
+            read = await reader.ReadAsync(cancellationToken);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                break;
+            }
+
+            if (read.Buffer.Length > _maxBodyBytes)
+            {
+                throw TooLarge();
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+
+        var body = read.Buffer;
+        try
+        {
+            if (body.IsSingleSegment)
+            {
+                return InferRequestParser.Parse(model, version, body.First, (int)body.Length);
+            }
+
+            var length = checked((int)body.Length);
+            var copy = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                body.CopyTo(copy);
+                return InferRequestParser.Parse(model, version, copy.AsMemory(0, length), length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
+        finally
+        {
+            reader.AdvanceTo(body.End);
+        }
     }
 
     private RestInferRequest ParseRaw(string model, string? version, ReadOnlyMemory<byte> body)
@@ -86,7 +133,8 @@ internal sealed class InferEndpoint
         return length;
     }
 
-    private async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, bool pooled, CancellationToken cancellationToken)
+    /// <summary>The whole body in an array of its own: binary tensors reference it for the rest of the request.</summary>
+    private async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } declared)
         {
@@ -95,56 +143,32 @@ internal sealed class InferEndpoint
                 throw TooLarge();
             }
 
-            var buffer = pooled ? ArrayPool<byte>.Shared.Rent((int)declared) : new byte[declared];
-            try
-            {
-                await request.Body.ReadExactlyAsync(buffer.AsMemory(0, (int)declared), cancellationToken);
-            }
-            catch when (pooled)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                throw;
-            }
-
-            return (buffer, (int)declared);
+            var buffer = new byte[declared];
+            await request.Body.ReadExactlyAsync(buffer, cancellationToken);
+            return (buffer, buffer.Length);
         }
 
-        var chunked = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        var length = 0;
+        using var stream = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(chunked.AsMemory(length), cancellationToken)) > 0)
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                length += read;
-                if (length > _maxBodyBytes)
+                if (stream.Length + read > _maxBodyBytes)
                 {
                     throw TooLarge();
                 }
 
-                if (length == chunked.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(chunked.Length * 2);
-                    chunked.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(chunked);
-                    chunked = bigger;
-                }
+                stream.Write(chunk, 0, read);
             }
         }
-        catch
+        finally
         {
-            ArrayPool<byte>.Shared.Return(chunked);
-            throw;
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        if (pooled)
-        {
-            return (chunked, length);
-        }
-
-        var exact = chunked.AsSpan(0, length).ToArray();
-        ArrayPool<byte>.Shared.Return(chunked);
-        return (exact, length);
+        return (stream.GetBuffer(), (int)stream.Length);
     }
 
     private ModelDockException TooLarge() =>

@@ -189,6 +189,7 @@ internal static class InferRequestParser
         long[]? shape = null;
         Dictionary<string, object>? parameters = null;
         var hasData = false;
+        Tensor? parsed = null;
         Utf8JsonReader data = default;
         while (NextProperty(ref reader))
         {
@@ -219,10 +220,18 @@ internal static class InferRequestParser
             else if (reader.ValueTextEquals("data"u8))
             {
                 reader.Read();
-                // Datatype and shape may come after data; keep the reader's position and parse once they are known.
-                data = reader;
                 hasData = true;
-                reader.Skip();
+                if (!string.IsNullOrEmpty(name) && datatype is not null && shape is not null)
+                {
+                    // The usual order: everything needed to size the buffer is known, so parse in one pass.
+                    parsed = JsonTensorData.Read(ref reader, name, ParseDataType(name, datatype), shape, ElementCount(name, shape));
+                }
+                else
+                {
+                    // Datatype and shape may come after data; keep the reader's position and parse once they are known.
+                    data = reader;
+                    reader.Skip();
+                }
             }
             else
             {
@@ -241,12 +250,7 @@ internal static class InferRequestParser
             throw ModelDockException.InvalidInput($"input '{name}' has no 'datatype'");
         }
 
-        if (!DataTypes.TryParse(datatype, out var type))
-        {
-            throw ModelDockException.InvalidInput(
-                $"input '{name}' has unknown datatype '{datatype}'; expected one of {DataTypes.AllWireNames}");
-        }
-
+        var type = ParseDataType(name, datatype);
         if (shape is null)
         {
             throw ModelDockException.InvalidInput($"input '{name}' has no 'shape'");
@@ -277,8 +281,13 @@ internal static class InferRequestParser
             throw ModelDockException.InvalidInput($"input '{name}' has neither 'data' nor binary_data_size");
         }
 
-        return JsonTensorData.Read(ref data, name, type, shape, expected);
+        return parsed ?? JsonTensorData.Read(ref data, name, type, shape, expected);
     }
+
+    private static DataType ParseDataType(string input, string datatype) =>
+        DataTypes.TryParse(datatype, out var type)
+            ? type
+            : throw ModelDockException.InvalidInput($"input '{input}' has unknown datatype '{datatype}'; expected one of {DataTypes.AllWireNames}");
 
     private static Tensor FromBinary(string name, DataType type, long[] shape, long expected, ReadOnlyMemory<byte> blob)
     {

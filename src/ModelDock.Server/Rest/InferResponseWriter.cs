@@ -54,7 +54,6 @@ internal static class InferResponseWriter
                 WriteHeader(writer, response, binary);
             }
 
-            await http.BodyWriter.FlushAsync(cancellationToken);
             return;
         }
 
