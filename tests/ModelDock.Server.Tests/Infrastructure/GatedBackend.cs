@@ -8,11 +8,13 @@ internal sealed class GatedBackend : IModelBackend
 {
     private readonly IModelBackend _inner;
     private readonly ManualResetEventSlim _gate;
+    private readonly SemaphoreSlim _entered;
 
-    public GatedBackend(IModelBackend inner, ManualResetEventSlim gate)
+    public GatedBackend(IModelBackend inner, ManualResetEventSlim gate, SemaphoreSlim entered)
     {
         _inner = inner;
         _gate = gate;
+        _entered = entered;
     }
 
     public string Platform => _inner.Platform;
@@ -21,6 +23,7 @@ internal sealed class GatedBackend : IModelBackend
 
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
     {
+        _entered.Release();
         _gate.Wait(TimeSpan.FromSeconds(30));
         return _inner.Run(inputs, outputNames);
     }

@@ -34,6 +34,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Closed, requests to <see cref="Slow"/> wait inside the backend.</summary>
     public ManualResetEventSlim SlowGate { get; } = new(initialState: true);
 
+    /// <summary>Released each time a request to <see cref="Slow"/> reaches the backend.</summary>
+    public SemaphoreSlim SlowEntered { get; } = new(0);
+
     internal ModelServer Models { get; private set; } = null!;
 
     public ModelDockHost Host { get; private set; } = null!;
@@ -78,7 +81,7 @@ public sealed class ServerFixture : IAsyncLifetime
             {
                 var backend = OnnxModelBackend.Load(path, settings);
                 return path.Contains(Path.DirectorySeparatorChar + Slow + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                    ? new GatedBackend(backend, SlowGate)
+                    ? new GatedBackend(backend, SlowGate, SlowEntered)
                     : backend;
             });
         await Models.StartAsync(CancellationToken.None);
@@ -103,6 +106,7 @@ public sealed class ServerFixture : IAsyncLifetime
         await Models.DisposeAsync();
         _repository.Dispose();
         SlowGate.Dispose();
+        SlowEntered.Dispose();
     }
 }
 

@@ -245,10 +245,51 @@ public sealed class RestInferTests
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostJsonAsync(InferPath(ServerFixture.Slow), SlowRequest(string.Empty))).Status);
     }
 
+    [Fact]
+    public async Task Infer_ClientDisconnects_CancelsTheInferenceOnTheServer()
+    {
+        var stats = $"/v2/models/{ServerFixture.Slow}/versions/1/stats";
+        var failedBefore = FailCount(await _server.Http.GetJsonAsync(stats));
+        while (_server.SlowEntered.Wait(0))
+        {
+            // Forget entries left by earlier requests: only this test's request counts.
+        }
+
+        _server.SlowGate.Reset();
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            var call = _server.Http.PostAsync(InferPath(ServerFixture.Slow), new StringContent(SlowRequest(string.Empty)), cancel.Token);
+            Assert.True(await _server.SlowEntered.WaitAsync(TimeSpan.FromSeconds(30)), "the request never reached the backend");
+
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+
+            // The server notices the disconnect asynchronously; wait for the failure it records.
+            var failed = failedBefore;
+            for (var i = 0; i < 300 && failed == failedBefore; i++)
+            {
+                await Task.Delay(50);
+                failed = FailCount(await _server.Http.GetJsonAsync(stats));
+            }
+
+            Assert.Equal(failedBefore + 1, failed);
+        }
+        finally
+        {
+            _server.SlowGate.Set();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostJsonAsync(InferPath(ServerFixture.Slow), SlowRequest(string.Empty))).Status);
+    }
+
     internal static string InferPath(string model) => $"/v2/models/{model}/infer";
 
     internal static string SlowRequest(string extra) =>
         $$"""{"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP32", "data": [1, 2]}]{{extra}}}""";
+
+    private static ulong FailCount(RestResult stats) =>
+        stats.Json.GetProperty("model_stats")[0].GetProperty("inference_stats").GetProperty("fail").GetProperty("count").GetUInt64();
 
     private Task<RestResult> InferIdentityAsync(DataType type, string data) =>
         _server.Http.PostJsonAsync(
