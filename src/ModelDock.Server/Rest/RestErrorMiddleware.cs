@@ -42,6 +42,12 @@ internal sealed class RestErrorMiddleware
             }
 
             context.Response.Clear();
+            if (kind == ErrorKind.PayloadTooLarge)
+            {
+                // The unread rest of the body makes the connection unusable; tell the client not to reuse it.
+                context.Response.Headers.Connection = "close";
+            }
+
             await JsonResponses.WriteErrorAsync(context, kind, message);
         }
     }

@@ -122,6 +122,7 @@ public sealed class RestErrorTests
         });
 
         declared.AssertError(HttpStatusCode.RequestEntityTooLarge, "1024");
+        Assert.True(declared.Response.Headers.ConnectionClose);
         chunked.AssertError(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(HttpStatusCode.OK, (await http.PostJsonAsync(InferPath(ServerFixture.NoBatch), GoodNoBatch)).Status);
     }
