@@ -289,7 +289,7 @@ internal static class GrpcInferCodec
     {
         if (map.Count == 0)
         {
-            return new Dictionary<string, object>();
+            return InferenceRequest.EmptyParameters;
         }
 
         var parameters = new Dictionary<string, object>(map.Count, StringComparer.Ordinal);
