@@ -12,7 +12,11 @@ public interface IInferenceScheduler : IAsyncDisposable
     /// <summary>Requests waiting to run.</summary>
     int QueueDepth { get; }
 
-    ValueTask<IReadOnlyList<Tensor>> ScheduleAsync(
+    /// <summary>
+    /// Runs one request and returns its outputs in the order of <paramref name="outputNames"/>.
+    /// <paramref name="timeout"/> (else the options' default) bounds the whole wait of the caller.
+    /// </summary>
+    ValueTask<ScheduleResult> ScheduleAsync(
         IReadOnlyList<Tensor> inputs,
         IReadOnlyList<string> outputNames,
         TimeSpan? timeout,

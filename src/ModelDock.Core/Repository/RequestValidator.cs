@@ -1,0 +1,137 @@
+using ModelDock.Errors;
+using ModelDock.Inference;
+using ModelDock.Runtime;
+using ModelDock.Tensors;
+
+namespace ModelDock.Repository;
+
+/// <summary>
+/// Checks a request against a version's signature before it is queued, so a client's mistake is an
+/// InvalidInput naming the tensor and what was expected, never a failure inside ONNX Runtime.
+/// </summary>
+internal static class RequestValidator
+{
+    /// <summary>Validates inputs and requested outputs; returns the output names to compute, in response order.</summary>
+    public static IReadOnlyList<string> Validate(InferenceRequest request, string model, ModelSignature signature, int maxBatchSize)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long? batchSize = null;
+        string? batchInput = null;
+        foreach (var input in request.Inputs)
+        {
+            var spec = signature.Inputs.FirstOrDefault(s => s.Name == input.Name)
+                ?? throw Invalid($"input '{input.Name}' is not an input of model '{model}'; expected {Names(signature.Inputs)}");
+            if (!seen.Add(input.Name))
+            {
+                throw Invalid($"input '{input.Name}' appears more than once");
+            }
+
+            CheckTensor(input, spec, maxBatchSize);
+            if (maxBatchSize > 0)
+            {
+                var rows = input.Shape[0];
+                if (batchSize is { } expected && rows != expected)
+                {
+                    throw Invalid($"input '{input.Name}' has batch size {rows} but input '{batchInput}' has batch size {expected}; all inputs must have the same first dimension");
+                }
+
+                batchSize = rows;
+                batchInput = input.Name;
+            }
+        }
+
+        var missing = signature.Inputs.Where(s => !seen.Contains(s.Name)).ToList();
+        if (missing.Count > 0)
+        {
+            throw Invalid($"input '{missing[0].Name}' of model '{model}' is missing; the model needs {string.Join(", ", missing.Select(s => s.ToString()))}");
+        }
+
+        if (request.Outputs.Count == 0)
+        {
+            return signature.Outputs.Select(o => o.Name).ToList();
+        }
+
+        var outputs = new List<string>(request.Outputs.Count);
+        foreach (var requested in request.Outputs)
+        {
+            if (!signature.Outputs.Any(o => o.Name == requested.Name))
+            {
+                throw Invalid($"requested output '{requested.Name}' is not an output of model '{model}'; expected {Names(signature.Outputs)}");
+            }
+
+            if (outputs.Contains(requested.Name))
+            {
+                throw Invalid($"output '{requested.Name}' is requested more than once");
+            }
+
+            outputs.Add(requested.Name);
+        }
+
+        return outputs;
+    }
+
+    private static void CheckTensor(Tensor input, TensorSpec spec, int maxBatchSize)
+    {
+        if (input.DataType != spec.DataType)
+        {
+            throw Invalid($"input '{input.Name}' has datatype {input.DataType.ToWireName()} but the model expects {spec.DataType.ToWireName()}");
+        }
+
+        var shape = input.Shape;
+        if (shape.Length != spec.Shape.Length)
+        {
+            throw Invalid($"input '{input.Name}' has shape {Format(shape)} with {shape.Length} dimensions but the model expects {spec.Shape.Length} dimensions {Format(spec.Shape)}");
+        }
+
+        for (var i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] < 0)
+            {
+                throw Invalid($"input '{input.Name}' has shape {Format(shape)}; dimension {i} is negative");
+            }
+
+            if (spec.Shape[i] >= 0 && shape[i] != spec.Shape[i])
+            {
+                throw Invalid($"input '{input.Name}' has shape {Format(shape)} but the model expects {Format(spec.Shape)}: dimension {i} must be {spec.Shape[i]}, not {shape[i]}");
+            }
+        }
+
+        if (maxBatchSize > 0 && (shape[0] < 1 || shape[0] > maxBatchSize))
+        {
+            throw Invalid($"input '{input.Name}' has batch size {shape[0]} but the model accepts 1 to {maxBatchSize} (max_batch_size)");
+        }
+
+        long elements;
+        try
+        {
+            elements = checked(Tensor.ElementCountOf(shape));
+        }
+        catch (OverflowException)
+        {
+            throw Invalid($"input '{input.Name}' has shape {Format(shape)}, too many elements");
+        }
+
+        if (input.DataType == DataType.Bytes)
+        {
+            var count = input.BytesElements?.Count ?? 0;
+            if (count != elements)
+            {
+                throw Invalid($"input '{input.Name}' has shape {Format(shape)} ({elements} elements) but carries {count} BYTES elements");
+            }
+
+            return;
+        }
+
+        var size = input.DataType.ElementSize();
+        if (elements > long.MaxValue / size || input.Data.Length != elements * size)
+        {
+            throw Invalid($"input '{input.Name}' has shape {Format(shape)} ({elements} {input.DataType.ToWireName()} elements = {elements * size} bytes) but carries {input.Data.Length} bytes of data");
+        }
+    }
+
+    private static string Names(IEnumerable<TensorSpec> specs) => string.Join(", ", specs.Select(s => s.ToString()));
+
+    private static string Format(long[] shape) => SignatureResolver.Format(shape);
+
+    private static ModelDockException Invalid(string message) => ModelDockException.InvalidInput(message);
+}

@@ -1,0 +1,41 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+using ModelDock.Errors;
+using ModelDock.Server.Errors;
+
+namespace ModelDock.Server.Grpc;
+
+/// <summary>Turns every exception escaping a gRPC method into an <see cref="RpcException"/> with the mapped status.</summary>
+internal sealed class GrpcErrorInterceptor : Interceptor
+{
+    private readonly ILogger<GrpcErrorInterceptor> _logger;
+
+    public GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
+    {
+        _logger = logger;
+    }
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (RpcException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            var (kind, message) = ErrorMapping.Classify(e);
+            if (kind == ErrorKind.Internal)
+            {
+                _logger.LogError(e, "Unhandled error in {Method}", context.Method);
+            }
+
+            throw ErrorMapping.ToRpcException(kind, message);
+        }
+    }
+}

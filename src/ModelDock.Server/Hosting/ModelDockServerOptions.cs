@@ -1,0 +1,80 @@
+using System.Net;
+using ModelDock.Errors;
+
+namespace ModelDock.Server.Hosting;
+
+/// <summary>Where and how the REST and gRPC endpoints listen. Defaults follow Triton's (8000 HTTP, 8001 gRPC).</summary>
+public sealed class ModelDockServerOptions
+{
+    public const long DefaultMaxBytes = 64L * 1024 * 1024;
+
+    /// <summary>An IP address, <c>localhost</c>, or <c>*</c> for every interface.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>REST port (HTTP/1.1 and HTTP/2); 0 picks a free port, reported by <see cref="ModelDockHost.HttpPort"/>.</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>gRPC port (HTTP/2 without TLS); 0 picks a free port, reported by <see cref="ModelDockHost.GrpcPort"/>.</summary>
+    public int GrpcPort { get; set; } = 8001;
+
+    /// <summary>Largest REST request body; a larger one is answered with 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = DefaultMaxBytes;
+
+    /// <summary>Largest gRPC message in either direction; a larger one is answered with RESOURCE_EXHAUSTED.</summary>
+    public int GrpcMaxMessageBytes { get; set; } = (int)DefaultMaxBytes;
+
+    /// <summary>Throws one <see cref="ModelDockException"/> (InvalidInput) listing every invalid setting.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (!TryParseHost(Host, out _))
+        {
+            errors.Add($"Host '{Host}' must be an IP address, 'localhost' or '*'");
+        }
+
+        if (HttpPort is < 0 or > 65535)
+        {
+            errors.Add($"HttpPort {HttpPort} must be between 0 and 65535");
+        }
+
+        if (GrpcPort is < 0 or > 65535)
+        {
+            errors.Add($"GrpcPort {GrpcPort} must be between 0 and 65535");
+        }
+
+        if (HttpPort != 0 && HttpPort == GrpcPort)
+        {
+            errors.Add($"HttpPort and GrpcPort must differ (both are {HttpPort})");
+        }
+
+        if (MaxRequestBodyBytes <= 0)
+        {
+            errors.Add($"MaxRequestBodyBytes {MaxRequestBodyBytes} must be positive");
+        }
+
+        if (GrpcMaxMessageBytes <= 0)
+        {
+            errors.Add($"GrpcMaxMessageBytes {GrpcMaxMessageBytes} must be positive");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ModelDockException.InvalidInput("Invalid server options: " + string.Join("; ", errors) + ".");
+        }
+    }
+
+    internal static bool TryParseHost(string? host, out IPAddress address)
+    {
+        switch (host)
+        {
+            case "localhost":
+                address = IPAddress.Loopback;
+                return true;
+            case "*":
+                address = IPAddress.Any;
+                return true;
+            default:
+                return IPAddress.TryParse(host, out address!);
+        }
+    }
+}

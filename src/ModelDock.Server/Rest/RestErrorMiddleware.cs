@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using ModelDock.Errors;
+using ModelDock.Server.Errors;
+
+namespace ModelDock.Server.Rest;
+
+/// <summary>
+/// Turns every exception escaping a REST endpoint (including ones added by other features) into the
+/// OIP error body, so clients never see an HTML page or an empty 500.
+/// </summary>
+internal sealed class RestErrorMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ILogger<RestErrorMiddleware> _logger;
+
+    public RestErrorMiddleware(RequestDelegate next, ILogger<RestErrorMiddleware> logger)
+    {
+        _next = next;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await _next(context);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && !IsGrpc(context))
+        {
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                // Nobody is listening; the 499 only shows up in access logs.
+                context.Response.StatusCode = ErrorMapping.ClientClosedRequest;
+                return;
+            }
+
+            var (kind, message) = ErrorMapping.Classify(e);
+            if (kind == ErrorKind.Internal)
+            {
+                _logger.LogError(e, "Unhandled error serving {Method} {Path}", context.Request.Method, context.Request.Path);
+            }
+
+            context.Response.Clear();
+            await JsonResponses.WriteErrorAsync(context, kind, message);
+        }
+    }
+
+    private static bool IsGrpc(HttpContext context) =>
+        context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
+}
