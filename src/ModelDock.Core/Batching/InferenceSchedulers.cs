@@ -8,7 +8,8 @@ namespace ModelDock.Batching;
 internal static class InferenceSchedulers
 {
     /// <summary>
-    /// A direct bounded queue. Invalid options are refused with every problem in one message.
+    /// The dynamic batcher when the model has a batch dimension and batching is on, else a direct
+    /// bounded queue. Invalid options are refused with every problem in one message.
     /// </summary>
     public static IInferenceScheduler Create(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time)
     {
@@ -22,7 +23,9 @@ internal static class InferenceSchedulers
             throw ModelDockException.InvalidInput("Invalid scheduler options: " + string.Join("; ", problems) + ".");
         }
 
-        return new DirectScheduler(options, backend, statistics, time);
+        return options.MaxBatchSize > 0 && options.DynamicBatching
+            ? new DynamicBatcher(options, backend, statistics, time)
+            : new DirectScheduler(options, backend, statistics, time);
     }
 
     public static IReadOnlyList<string> Validate(SchedulerOptions options)
