@@ -31,6 +31,14 @@ internal static class LoadGenerator
         var windowStart = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         var windowEnd = windowStart + (long)(duration.TotalSeconds * Stopwatch.Frequency);
 
+        var window = Task.Run(async () =>
+        {
+            await Task.Delay(warmUp).ConfigureAwait(false);
+            var cpu = Environment.CpuUsage.TotalTime;
+            var allocated = GC.GetTotalAllocatedBytes();
+            await Task.Delay(duration).ConfigureAwait(false);
+            return (Environment.CpuUsage.TotalTime - cpu, GC.GetTotalAllocatedBytes() - allocated);
+        });
         var workers = new Task[concurrency];
         for (var i = 0; i < concurrency; i++)
         {
@@ -40,12 +48,19 @@ internal static class LoadGenerator
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
+        var (cpuTime, allocatedBytes) = await window.ConfigureAwait(false);
         foreach (var sender in senders)
         {
             await sender.DisposeAsync().ConfigureAwait(false);
         }
 
-        return Summarize(recorders, concurrency, duration.TotalSeconds, target.RowsPerRequest);
+        var result = Summarize(recorders, concurrency, duration.TotalSeconds, target.RowsPerRequest);
+        var requests = Math.Max(1, result.Requests);
+        return result with
+        {
+            CpuMicrosecondsPerRequest = cpuTime.TotalMicroseconds / requests,
+            AllocatedBytesPerRequest = (double)allocatedBytes / requests,
+        };
     }
 
     private static async Task WorkAsync(IRequestSender sender, LatencyRecorder recorder, long windowStart, long windowEnd)
@@ -112,7 +127,9 @@ internal static class LoadGenerator
             seconds,
             rowsPerRequest,
             Percentile(all, 0.50),
-            Percentile(all, 0.99));
+            Percentile(all, 0.99),
+            0,
+            0);
     }
 
     /// <summary>Nearest-rank percentile of sorted samples, in milliseconds.</summary>
