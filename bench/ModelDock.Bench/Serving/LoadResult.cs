@@ -19,4 +19,27 @@ internal sealed record LoadResult(
     public double RequestsPerSecond => Requests / Seconds;
 
     public double RowsPerSecond => RequestsPerSecond * RowsPerRequest;
+
+    /// <summary>The median of each measure over repeated runs of one point; failures are summed.</summary>
+    public static LoadResult Median(IReadOnlyList<LoadResult> runs)
+    {
+        static double Mid(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        var first = runs[0];
+        var seconds = runs.Sum(r => r.Seconds);
+        return new LoadResult(
+            first.Concurrency,
+            (long)Math.Round(Mid(runs.Select(r => r.RequestsPerSecond)) * seconds),
+            runs.Sum(r => r.Failures),
+            seconds,
+            first.RowsPerRequest,
+            Mid(runs.Select(r => r.P50Milliseconds)),
+            Mid(runs.Select(r => r.P99Milliseconds)),
+            Mid(runs.Select(r => r.CpuMicrosecondsPerRequest)),
+            Mid(runs.Select(r => r.AllocatedBytesPerRequest)));
+    }
 }

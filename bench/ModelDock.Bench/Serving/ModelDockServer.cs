@@ -44,12 +44,12 @@ internal sealed class ModelDockServer : IAsyncDisposable
                     model.Name + "_batched",
                     string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {options.MaxQueueDelayMicroseconds} µs"),
                     string.Create(CultureInfo.InvariantCulture,
-                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{options.MaxQueueDelayMicroseconds}}, "preferred_batch_size": [{{options.MaxBatchSize}}]}, "instance_group": [{"count": 1}]}"""))
+                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{options.MaxQueueDelayMicroseconds}}, "preferred_batch_size": [{{options.MaxBatchSize}}]}, "instance_group": [{"count": 1}], {{IntraOp(options.BatchedIntraOpThreads)}}}"""))
                 : new Config(
                     model.Name + "_direct",
-                    string.Create(CultureInfo.InvariantCulture, $"no batching, {options.DirectInstances} instances"),
+                    string.Create(CultureInfo.InvariantCulture, $"no batching, {options.DirectInstances} inst."),
                     string.Create(CultureInfo.InvariantCulture,
-                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "instance_group": [{"count": {{options.DirectInstances}}}]}""")));
+                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "instance_group": [{"count": {{options.DirectInstances}}}], {{IntraOp(options.DirectIntraOpThreads)}}}""")));
         }
 
         var repository = Path.Combine(Path.GetTempPath(), "modeldock-bench-" + Guid.NewGuid().ToString("N"));
@@ -73,6 +73,9 @@ internal sealed class ModelDockServer : IAsyncDisposable
         await host.StartAsync().ConfigureAwait(false);
         return new ModelDockServer(repository, modelServer, host, configs);
     }
+
+    private static string IntraOp(int threads) =>
+        "\"parameters\": {\"intra_op_thread_count\": {\"string_value\": \"" + threads.ToString(CultureInfo.InvariantCulture) + "\"}}";
 
     public async ValueTask DisposeAsync()
     {

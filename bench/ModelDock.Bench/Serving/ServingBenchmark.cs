@@ -29,7 +29,7 @@ internal static class ServingBenchmark
             var markdown = new StringBuilder();
             markdown.AppendLine(CultureInfo.InvariantCulture, $"Measured {machine}; load average at the end: {LoadAverage()}.");
             markdown.AppendLine(CultureInfo.InvariantCulture,
-                $"Duration {options.DurationSeconds} s per point after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {options.MaxQueueDelayMicroseconds} µs.");
+                $"Each point: median of {options.Rounds} interleaved rounds of {options.DurationSeconds} s after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {options.MaxQueueDelayMicroseconds} µs.");
             markdown.AppendLine();
             markdown.Append(ResultTable.Markdown(rows));
             await File.WriteAllTextAsync(file, markdown.ToString()).ConfigureAwait(false);
@@ -41,85 +41,112 @@ internal static class ServingBenchmark
 
     private static async Task MeasureModelAsync(BenchModel model, ServingOptions options, List<ResultRow> rows)
     {
-        if (options.Targets.Contains("raw"))
+        var disposables = new List<IAsyncDisposable>();
+        try
         {
-            // In-process compute saturates with one thread per core; more workers only queue on the cores.
-            int[] threads = [.. new[] { 1, Environment.ProcessorCount }.Distinct()];
-            foreach (var batch in new[] { 1, 32 })
+            var plan = await StartTargetsAsync(model, options, disposables).ConfigureAwait(false);
+            foreach (var (target, _, _) in plan)
             {
-                await using var raw = new RawOnnxTarget(model, batch);
-                await MeasureAsync(model, raw, "in process", threads, options, rows).ConfigureAwait(false);
-            }
-        }
-
-        if (options.Targets.Contains("bare"))
-        {
-            await using var bare = await BareKestrelServer.StartAsync(model).ConfigureAwait(false);
-            await using var target = new RestTarget(ResultTable.BareKestrel, model, bare.BaseAddress, model.Name, RestEncoding.Json);
-            await MeasureAsync(model, target, "constant response", options.Concurrency, options, rows).ConfigureAwait(false);
-        }
-
-        if (options.Targets.Contains("naive"))
-        {
-            await using var naive = await NaiveServer.StartAsync(model).ConfigureAwait(false);
-            await using var target = new RestTarget(ResultTable.Naive, model, naive.BaseAddress, model.Name, RestEncoding.Json);
-            await MeasureAsync(model, target, "no batching", options.Concurrency, options, rows).ConfigureAwait(false);
-        }
-
-        if (!options.Targets.Overlaps(["json", "binary", "grpc"]))
-        {
-            return;
-        }
-
-        await using var server = await ModelDockServer.StartAsync(model, options).ConfigureAwait(false);
-        foreach (var config in server.Configs)
-        {
-            var targets = new List<IBenchTarget>();
-            if (options.Targets.Contains("json"))
-            {
-                targets.Add(new RestTarget("ModelDock REST JSON", model, server.HttpAddress, config.ModelName, RestEncoding.Json));
+                await target.VerifyAsync().ConfigureAwait(false);
             }
 
-            if (options.Targets.Contains("binary"))
+            // Rounds interleave the targets, so a burst of load from elsewhere on the machine hits
+            // every target alike instead of one unlucky row; each row reports the median round.
+            var concurrencies = plan.SelectMany(p => p.Concurrency).Distinct().Order().ToList();
+            foreach (var concurrency in concurrencies)
             {
-                targets.Add(new RestTarget("ModelDock REST binary", model, server.HttpAddress, config.ModelName, RestEncoding.Binary));
-            }
-
-            if (options.Targets.Contains("grpc"))
-            {
-                targets.Add(new GrpcTarget("ModelDock gRPC", model, server.GrpcAddress, config.ModelName));
-            }
-
-            foreach (var target in targets)
-            {
-                await using (target.ConfigureAwait(false))
+                var rounds = plan.Where(p => p.Concurrency.Contains(concurrency)).ToDictionary(p => p.Target, _ => new List<LoadResult>());
+                for (var round = 0; round < options.Rounds; round++)
                 {
-                    await MeasureAsync(model, target, config.Description, options.Concurrency, options, rows).ConfigureAwait(false);
+                    foreach (var (target, results) in rounds)
+                    {
+                        var result = await LoadGenerator.RunAsync(
+                            target,
+                            concurrency,
+                            TimeSpan.FromSeconds(options.WarmUpSeconds),
+                            TimeSpan.FromSeconds(options.DurationSeconds)).ConfigureAwait(false);
+                        results.Add(result);
+                        Console.Error.WriteLine(ResultTable.Line(new ResultRow(model.Label, target.Name, $"round {round + 1}", result)));
+                    }
                 }
+
+                foreach (var (target, config, _) in plan.Where(p => rounds.ContainsKey(p.Target)))
+                {
+                    var row = new ResultRow(model.Label, target.Name, config, LoadResult.Median(rounds[target]));
+                    rows.Add(row);
+                    Console.WriteLine(ResultTable.Line(row));
+                }
+            }
+        }
+        finally
+        {
+            for (var i = disposables.Count - 1; i >= 0; i--)
+            {
+                await disposables[i].DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    private static async Task MeasureAsync(
+    private static async Task<List<(IBenchTarget Target, string Config, IReadOnlyList<int> Concurrency)>> StartTargetsAsync(
         BenchModel model,
-        IBenchTarget target,
-        string config,
-        IReadOnlyList<int> concurrencies,
         ServingOptions options,
-        List<ResultRow> rows)
+        List<IAsyncDisposable> disposables)
     {
-        await target.VerifyAsync().ConfigureAwait(false);
-        foreach (var concurrency in concurrencies)
+        var plan = new List<(IBenchTarget Target, string Config, IReadOnlyList<int> Concurrency)>();
+        void Add(IBenchTarget target, string config, IReadOnlyList<int> concurrency)
         {
-            var result = await LoadGenerator.RunAsync(
-                target,
-                concurrency,
-                TimeSpan.FromSeconds(options.WarmUpSeconds),
-                TimeSpan.FromSeconds(options.DurationSeconds)).ConfigureAwait(false);
-            var row = new ResultRow(model.Label, target.Name, config, result);
-            rows.Add(row);
-            Console.WriteLine(ResultTable.Line(row));
+            disposables.Add(target);
+            plan.Add((target, config, concurrency));
         }
+
+        if (options.Targets.Contains("raw"))
+        {
+            // In-process compute saturates with one thread per core; more workers only queue on the cores.
+            int[] threads = [.. new[] { 1, Environment.ProcessorCount }.Distinct()];
+            Add(new RawOnnxTarget(model, 1), "in process", threads);
+            Add(new RawOnnxTarget(model, 32), "in process", threads);
+        }
+
+        if (options.Targets.Contains("bare"))
+        {
+            var bare = await BareKestrelServer.StartAsync(model).ConfigureAwait(false);
+            disposables.Add(bare);
+            Add(new RestTarget(ResultTable.BareKestrel, model, bare.BaseAddress, model.Name, RestEncoding.Json), "constant response", options.Concurrency);
+        }
+
+        if (options.Targets.Contains("naive"))
+        {
+            var naive = await NaiveServer.StartAsync(model).ConfigureAwait(false);
+            disposables.Add(naive);
+            Add(new RestTarget(ResultTable.Naive, model, naive.BaseAddress, model.Name, RestEncoding.Json), "no batching", options.Concurrency);
+        }
+
+        if (!options.Targets.Overlaps(["json", "binary", "grpc"]))
+        {
+            return plan;
+        }
+
+        var server = await ModelDockServer.StartAsync(model, options).ConfigureAwait(false);
+        disposables.Add(server);
+        foreach (var config in server.Configs)
+        {
+            if (options.Targets.Contains("json"))
+            {
+                Add(new RestTarget("ModelDock REST JSON", model, server.HttpAddress, config.ModelName, RestEncoding.Json), config.Description, options.Concurrency);
+            }
+
+            if (options.Targets.Contains("binary"))
+            {
+                Add(new RestTarget("ModelDock REST binary", model, server.HttpAddress, config.ModelName, RestEncoding.Binary), config.Description, options.Concurrency);
+            }
+
+            if (options.Targets.Contains("grpc"))
+            {
+                Add(new GrpcTarget("ModelDock gRPC", model, server.GrpcAddress, config.ModelName), config.Description, options.Concurrency);
+            }
+        }
+
+        return plan;
     }
 
     private static string DescribeMachine() =>

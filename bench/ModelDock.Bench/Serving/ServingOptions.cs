@@ -7,15 +7,18 @@ internal sealed record ServingOptions
 {
     public const string Usage =
         """
-        serving [--duration-seconds N] [--warmup-seconds N] [--concurrency 1,16,64] [--models S,L]
+        serving [--duration-seconds N] [--warmup-seconds N] [--rounds N] [--concurrency 1,16,64] [--models S,L]
                 [--targets raw,bare,naive,json,binary,grpc] [--batching direct,batched]
                 [--max-batch-size N] [--max-queue-delay-us N] [--direct-instances N]
-                [--markdown FILE]
+                [--direct-intra-op N] [--batched-intra-op N]                 [--markdown FILE]
         """;
 
-    public int DurationSeconds { get; init; } = 5;
+    public int DurationSeconds { get; init; } = 3;
 
-    public int WarmUpSeconds { get; init; } = 2;
+    public int WarmUpSeconds { get; init; } = 1;
+
+    /// <summary>Interleaved repetitions of every point; the table shows the median.</summary>
+    public int Rounds { get; init; } = 3;
 
     public IReadOnlyList<int> Concurrency { get; init; } = [1, 16, 64];
 
@@ -32,6 +35,12 @@ internal sealed record ServingOptions
 
     /// <summary>Model instances for the configuration without batching; one per core lets requests run side by side.</summary>
     public int DirectInstances { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>ONNX Runtime threads per run without batching; 1 because the instances already use every core.</summary>
+    public int DirectIntraOpThreads { get; init; } = 1;
+
+    /// <summary>ONNX Runtime threads per run with batching; 0 lets ONNX Runtime use every core for the one instance.</summary>
+    public int BatchedIntraOpThreads { get; init; }
 
     public string? MarkdownFile { get; init; }
 
@@ -50,12 +59,15 @@ internal sealed record ServingOptions
             options = name switch
             {
                 "--duration-seconds" => options with { DurationSeconds = PositiveInt(name, value) },
+                "--rounds" => options with { Rounds = PositiveInt(name, value) },
                 "--warmup-seconds" => options with { WarmUpSeconds = PositiveInt(name, value) },
                 "--concurrency" => options with { Concurrency = [.. List(value).Select(v => PositiveInt(name, v))] },
                 "--models" => options with { Models = [.. List(value).Select(v => v.ToUpperInvariant())] },
                 "--targets" => options with { Targets = new HashSet<string>(List(value).Select(v => v.ToLowerInvariant())) },
                 "--batching" => options with { Batching = [.. List(value).Select(v => v.ToLowerInvariant())] },
                 "--max-batch-size" => options with { MaxBatchSize = PositiveInt(name, value) },
+                "--direct-intra-op" => options with { DirectIntraOpThreads = NonNegativeInt(name, value) },
+                "--batched-intra-op" => options with { BatchedIntraOpThreads = NonNegativeInt(name, value) },
                 "--direct-instances" => options with { DirectInstances = PositiveInt(name, value) },
                 "--max-queue-delay-us" => options with { MaxQueueDelayMicroseconds = PositiveInt(name, value) },
                 "--markdown" => options with { MarkdownFile = value },
@@ -83,6 +95,11 @@ internal sealed record ServingOptions
     }
 
     private static string[] List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int NonNegativeInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new ArgumentException($"{name}: '{value}' is not a non-negative integer.");
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
