@@ -37,14 +37,15 @@ internal sealed class ModelDockServer : IAsyncDisposable
     public static async Task<ModelDockServer> StartAsync(BenchModel model, ServingOptions options)
     {
         var configs = new List<Config>();
+        var delay = options.QueueDelayFor(model.Label);
         foreach (var batching in options.Batching)
         {
             configs.Add(batching == "batched"
                 ? new Config(
                     model.Name + "_batched",
-                    string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {options.MaxQueueDelayMicroseconds} µs"),
+                    string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {delay} µs"),
                     string.Create(CultureInfo.InvariantCulture,
-                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{options.MaxQueueDelayMicroseconds}}, "preferred_batch_size": [{{options.MaxBatchSize}}]}, "instance_group": [{"count": 1}], {{IntraOp(options.BatchedIntraOpThreads)}}}"""))
+                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.MaxBatchSize}}]}, "instance_group": [{"count": 1}], {{IntraOp(options.BatchedIntraOpThreads)}}}"""))
                 : new Config(
                     model.Name + "_direct",
                     string.Create(CultureInfo.InvariantCulture, $"no batching, {options.DirectInstances} inst."),

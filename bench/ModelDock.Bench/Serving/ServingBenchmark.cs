@@ -29,7 +29,7 @@ internal static class ServingBenchmark
             var markdown = new StringBuilder();
             markdown.AppendLine(CultureInfo.InvariantCulture, $"Measured {machine}; load average at the end: {LoadAverage()}.");
             markdown.AppendLine(CultureInfo.InvariantCulture,
-                $"Each point: median of {options.Rounds} interleaved rounds of {options.DurationSeconds} s after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {options.MaxQueueDelayMicroseconds} µs.");
+                $"Each point: median of {options.Rounds} interleaved rounds of {options.DurationSeconds} s after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {string.Join(", ", options.Models.Select(m => $"{m} {options.QueueDelayFor(m)} µs"))}.");
             markdown.AppendLine();
             markdown.Append(ResultTable.Markdown(rows));
             await File.WriteAllTextAsync(file, markdown.ToString()).ConfigureAwait(false);

@@ -31,7 +31,14 @@ internal sealed record ServingOptions
 
     public int MaxBatchSize { get; init; } = 32;
 
-    public int MaxQueueDelayMicroseconds { get; init; } = 2000;
+    /// <summary>Overrides the per-model delay when set.</summary>
+    public int? MaxQueueDelayMicroseconds { get; init; }
+
+    /// <summary>
+    /// The delay used for a model: short for S, whose runs are so cheap that waiting costs more than
+    /// it saves; longer for L, where a fuller batch is worth a millisecond.
+    /// </summary>
+    public int QueueDelayFor(string model) => MaxQueueDelayMicroseconds ?? (model == "S" ? 500 : 1000);
 
     /// <summary>Model instances for the configuration without batching; one per core lets requests run side by side.</summary>
     public int DirectInstances { get; init; } = Environment.ProcessorCount;
