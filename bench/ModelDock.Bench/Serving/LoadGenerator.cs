@@ -35,9 +35,9 @@ internal static class LoadGenerator
         {
             await Task.Delay(warmUp).ConfigureAwait(false);
             var cpu = Environment.CpuUsage.TotalTime;
-            var allocated = GC.GetTotalAllocatedBytes();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             await Task.Delay(duration).ConfigureAwait(false);
-            return (Environment.CpuUsage.TotalTime - cpu, GC.GetTotalAllocatedBytes() - allocated);
+            return (Environment.CpuUsage.TotalTime - cpu, GC.GetTotalAllocatedBytes(precise: true) - allocated);
         });
         var workers = new Task[concurrency];
         for (var i = 0; i < concurrency; i++)
