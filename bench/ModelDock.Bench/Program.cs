@@ -1,27 +1,40 @@
+using System.Globalization;
+using ModelDock.Bench.Features;
 using ModelDock.Bench.Serving;
 
+// Dispatch on the first argument; each benchmark parses the rest of the line itself.
 const string Usage =
     """
     usage: ModelDock.Bench <benchmark> [options]
 
     benchmarks:
+      features-history <work-dir> <entity-rows> <source-rows> <keys>
     """;
 
 if (args.Length == 0)
 {
-    PrintUsage();
-    return 2;
+    return PrintUsage();
 }
 
 try
 {
-    return args[0] switch
+    switch (args)
     {
-        "serving" => await ServingBenchmark.RunAsync(ServingOptions.Parse(args[1..])),
-        _ => PrintUsage(),
-    };
+        case ["serving", ..]:
+            return await ServingBenchmark.RunAsync(ServingOptions.Parse(args[1..]));
+        case ["features-history", var workDir, var entityRows, var sourceRows, var keys]:
+            HistoricalRetrievalBenchmark.Run(
+                workDir,
+                long.Parse(entityRows, CultureInfo.InvariantCulture),
+                long.Parse(sourceRows, CultureInfo.InvariantCulture),
+                long.Parse(keys, CultureInfo.InvariantCulture),
+                Console.Out);
+            return 0;
+        default:
+            return PrintUsage();
+    }
 }
-catch (ArgumentException ex)
+catch (Exception ex) when (ex is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(ex.Message);
     return PrintUsage();
@@ -29,7 +42,7 @@ catch (ArgumentException ex)
 
 static int PrintUsage()
 {
-    Console.Error.WriteLine(Usage);
+    Console.Error.Write(Usage);
     Console.Error.WriteLine("  " + ServingOptions.Usage.Replace("\n", "\n  ", StringComparison.Ordinal));
     return 2;
 }

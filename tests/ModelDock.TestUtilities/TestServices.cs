@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace ModelDock.Testing;
 
 /// <summary>

@@ -130,7 +130,9 @@ internal sealed class DirectScheduler : IInferenceScheduler
             }
 
             var inferNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(started));
-            _statistics.RecordExecution(1, 0, inferNs, 0);
+            // Triton counts batch elements: a model with a batch dimension ran inputs[0].Shape[0] rows.
+            var rows = _options.MaxBatchSize > 0 && inputs.Count > 0 && inputs[0].Shape.Length > 0 ? (int)inputs[0].Shape[0] : 1;
+            _statistics.RecordExecution(rows, 0, inferNs, 0);
             return outputs;
         }
         finally

@@ -262,9 +262,16 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             holdsSlot = false;
 
             var outputStart = _time.GetTimestamp();
-            var rows = Scatter(live, outputs);
+            var (rows, perRequest) = Slice(live, outputs);
             var outputNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(outputStart));
+
+            // Recorded before any caller resumes, so a client that reads statistics right after its
+            // response already sees this execution counted.
             _statistics.RecordExecution(rows, inputNs, inferNs, outputNs);
+            for (var i = 0; i < live.Count; i++)
+            {
+                live[i].Succeed(perRequest[i]);
+            }
         }
         catch (Exception e)
         {
@@ -321,7 +328,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     }
 
     /// <summary>Hands each caller its rows of every output; returns the rows the batch held.</summary>
-    private static int Scatter(List<PendingRequest> live, IReadOnlyList<Tensor> outputs)
+    private static (int Rows, IReadOnlyList<Tensor>[] PerRequest) Slice(List<PendingRequest> live, IReadOnlyList<Tensor> outputs)
     {
         var outputNames = live[0].OutputNames;
         var rows = 0;
@@ -346,30 +353,31 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
         }
 
+        var perRequest = new IReadOnlyList<Tensor>[live.Count];
         if (live.Count == 1)
         {
-            live[0].Succeed(outputs);
-            return rows;
+            perRequest[0] = outputs;
+            return (rows, perRequest);
         }
 
         var offset = 0;
-        foreach (var request in live)
+        for (var i = 0; i < live.Count; i++)
         {
+            var request = live[i];
+            var own = new Tensor[outputs.Count];
             if (!request.IsFinished)
             {
-                var own = new Tensor[outputs.Count];
                 for (var o = 0; o < own.Length; o++)
                 {
                     own[o] = TensorBatching.SliceRows(outputs[o], offset, request.Rows);
                 }
-
-                request.Succeed(own);
             }
 
+            perRequest[i] = own;
             offset += request.Rows;
         }
 
-        return rows;
+        return (rows, perRequest);
     }
 
     private static void FailAll(List<PendingRequest> requests, ModelDockException error)

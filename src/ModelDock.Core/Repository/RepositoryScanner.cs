@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace ModelDock.Repository;
@@ -31,11 +32,23 @@ internal static class RepositoryScanner
             && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version);
     }
 
-    /// <summary>Names, sizes and write times of the config files: changes when the config changes.</summary>
-    public static string ConfigFingerprint(string modelDirectory) =>
-        Describe(ModelConfigReader.CandidateFiles(modelDirectory).Where(File.Exists), modelDirectory);
+    /// <summary>
+    /// Names and content hashes of the config files. Configs are tiny, and an edit that keeps the size can
+    /// land within the file system's timestamp granularity, so their bytes are compared, not their times.
+    /// </summary>
+    public static string ConfigFingerprint(string modelDirectory)
+    {
+        var text = new StringBuilder();
+        foreach (var file in ModelConfigReader.CandidateFiles(modelDirectory).Where(File.Exists))
+        {
+            text.Append(Path.GetFileName(file)).Append('#')
+                .Append(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)))).Append(';');
+        }
 
-    /// <summary>Names, sizes and write times of every file under a version folder.</summary>
+        return text.ToString();
+    }
+
+    /// <summary>Names, sizes and write times of every file under a version folder (model files can be large: not hashed on every poll).</summary>
     public static string VersionFingerprint(string versionDirectory) =>
         Directory.Exists(versionDirectory)
             ? Describe(Directory.EnumerateFiles(versionDirectory, "*", SearchOption.AllDirectories), versionDirectory)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ModelDock.Onnx;
 
 namespace ModelDock.Cli.Commands;
 
@@ -14,7 +15,11 @@ internal static class DemoModelCommand
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(directory)!;
-            Console.WriteLine($"writing demo models to {dir.FullName}");
+            foreach (var model in DemoModelRepository.Write(dir.FullName))
+            {
+                Console.WriteLine($"wrote {Path.Combine(dir.FullName, model)}");
+            }
+
             return 0;
         });
         return command;
