@@ -42,7 +42,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 
 static int PrintUsage()
 {
-    Console.Error.Write(Usage);
+    Console.Error.WriteLine(Usage);
     Console.Error.WriteLine("  " + ServingOptions.Usage.Replace("\n", "\n  ", StringComparison.Ordinal));
     return 2;
 }

@@ -7,10 +7,10 @@ internal sealed record ServingOptions
 {
     public const string Usage =
         """
-        serving [--duration-seconds N] [--warmup-seconds N] [--rounds N] [--concurrency 1,16,64] [--models S,L]
-                [--targets raw,bare,naive,json,binary,grpc] [--batching direct,batched]
-                [--max-batch-size N] [--max-queue-delay-us N] [--direct-instances N]
-                [--direct-intra-op N] [--batched-intra-op N]                 [--markdown FILE]
+        serving [--duration-seconds N] [--warmup-seconds N] [--rounds N]
+                [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,naive,json,binary,grpc]
+                [--batching direct,batched] [--max-batch-size N] [--max-queue-delay-us N]
+                [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--markdown FILE]
         """;
 
     public int DurationSeconds { get; init; } = 3;
