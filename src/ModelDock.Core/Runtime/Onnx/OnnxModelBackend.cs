@@ -188,6 +188,10 @@ internal sealed class OnnxModelBackend : IModelBackend
                 _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
             },
         };
+
+        // ONNX Runtime's intra-op threads otherwise spin after every run waiting for the next one; in a
+        // server they would burn the cores that parse requests and batch them (measured in docs/benchmarks.md).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options;
     }
 

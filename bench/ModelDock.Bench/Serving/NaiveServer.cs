@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ModelDock.Bench.Serving;
+
+/// <summary>
+/// What a developer writes in an afternoon: a minimal API endpoint that binds the OIP JSON to classes
+/// with System.Text.Json, runs the model once per request (no batching) and returns an object that is
+/// serialized back to JSON.
+/// </summary>
+internal sealed class NaiveServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly InferenceSession _session;
+
+    private NaiveServer(WebApplication app, InferenceSession session)
+    {
+        _app = app;
+        _session = session;
+    }
+
+    public Uri BaseAddress => LoopbackHost.BaseAddress(_app);
+
+    public static async Task<NaiveServer> StartAsync(BenchModel model)
+    {
+        var session = new InferenceSession(model.Onnx);
+        var builder = LoopbackHost.CreateBuilder();
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        var app = builder.Build();
+        app.MapPost("/v2/models/{name}/infer", (string name, NaiveRequest request) =>
+        {
+            var input = request.Inputs[0];
+            using var value = OrtValue.CreateTensorValueFromMemory(input.Data, input.Shape);
+            using var outputs = session.Run(new RunOptions(), [input.Name], [value], session.OutputNames);
+            var output = outputs[0];
+            var shape = output.GetTensorTypeAndShape().Shape;
+            return Results.Ok(new NaiveResponse
+            {
+                ModelName = name,
+                ModelVersion = "1",
+                Outputs = [new NaiveTensor { Name = session.OutputNames[0], Datatype = "FP32", Shape = shape, Data = output.GetTensorDataAsSpan<float>().ToArray() }],
+            });
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        return new NaiveServer(app, session);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _session.Dispose();
+    }
+
+    internal sealed class NaiveRequest
+    {
+        public string? Id { get; set; }
+
+        public List<NaiveTensor> Inputs { get; set; } = [];
+    }
+
+    internal sealed class NaiveResponse
+    {
+        public string ModelName { get; set; } = "";
+
+        public string ModelVersion { get; set; } = "";
+
+        public List<NaiveTensor> Outputs { get; set; } = [];
+    }
+
+    internal sealed class NaiveTensor
+    {
+        public string Name { get; set; } = "";
+
+        public string Datatype { get; set; } = "";
+
+        public long[] Shape { get; set; } = [];
+
+        public float[] Data { get; set; } = [];
+    }
+}

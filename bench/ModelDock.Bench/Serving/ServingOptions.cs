@@ -1,0 +1,115 @@
+using System.Globalization;
+
+namespace ModelDock.Bench.Serving;
+
+/// <summary>The <c>serving</c> benchmark's command line, with the defaults the published table uses.</summary>
+internal sealed record ServingOptions
+{
+    public const string Usage =
+        """
+        serving [--duration-seconds N] [--warmup-seconds N] [--rounds N]
+                [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,naive,json,binary,grpc]
+                [--batching direct,batched] [--max-batch-size N] [--max-queue-delay-us N]
+                [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--markdown FILE]
+        """;
+
+    public int DurationSeconds { get; init; } = 3;
+
+    public int WarmUpSeconds { get; init; } = 1;
+
+    /// <summary>Interleaved repetitions of every point; the table shows the median.</summary>
+    public int Rounds { get; init; } = 3;
+
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 16, 64];
+
+    public IReadOnlyList<string> Models { get; init; } = ["S", "L"];
+
+    public IReadOnlySet<string> Targets { get; init; } = new HashSet<string>(["raw", "bare", "naive", "json", "binary", "grpc"]);
+
+    /// <summary>ModelDock scheduler configurations to measure: without batching, with dynamic batching, or both.</summary>
+    public IReadOnlyList<string> Batching { get; init; } = ["direct", "batched"];
+
+    public int MaxBatchSize { get; init; } = 32;
+
+    /// <summary>Overrides the per-model delay when set.</summary>
+    public int? MaxQueueDelayMicroseconds { get; init; }
+
+    /// <summary>
+    /// The delay used for a model: short for S, whose runs are so cheap that waiting costs more than
+    /// it saves; longer for L, where a fuller batch is worth a millisecond.
+    /// </summary>
+    public int QueueDelayFor(string model) => MaxQueueDelayMicroseconds ?? (model == "S" ? 500 : 1000);
+
+    /// <summary>Model instances for the configuration without batching; one per core lets requests run side by side.</summary>
+    public int DirectInstances { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>ONNX Runtime threads per run without batching; 1 because the instances already use every core.</summary>
+    public int DirectIntraOpThreads { get; init; } = 1;
+
+    /// <summary>ONNX Runtime threads per run with batching; 0 lets ONNX Runtime use every core for the one instance.</summary>
+    public int BatchedIntraOpThreads { get; init; }
+
+    public string? MarkdownFile { get; init; }
+
+    public static ServingOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ServingOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{name} needs a value.");
+            }
+
+            var value = args[++i];
+            options = name switch
+            {
+                "--duration-seconds" => options with { DurationSeconds = PositiveInt(name, value) },
+                "--rounds" => options with { Rounds = PositiveInt(name, value) },
+                "--warmup-seconds" => options with { WarmUpSeconds = PositiveInt(name, value) },
+                "--concurrency" => options with { Concurrency = [.. List(value).Select(v => PositiveInt(name, v))] },
+                "--models" => options with { Models = [.. List(value).Select(v => v.ToUpperInvariant())] },
+                "--targets" => options with { Targets = new HashSet<string>(List(value).Select(v => v.ToLowerInvariant())) },
+                "--batching" => options with { Batching = [.. List(value).Select(v => v.ToLowerInvariant())] },
+                "--max-batch-size" => options with { MaxBatchSize = PositiveInt(name, value) },
+                "--direct-intra-op" => options with { DirectIntraOpThreads = NonNegativeInt(name, value) },
+                "--batched-intra-op" => options with { BatchedIntraOpThreads = NonNegativeInt(name, value) },
+                "--direct-instances" => options with { DirectInstances = PositiveInt(name, value) },
+                "--max-queue-delay-us" => options with { MaxQueueDelayMicroseconds = PositiveInt(name, value) },
+                "--markdown" => options with { MarkdownFile = value },
+                _ => throw new ArgumentException($"Unknown option {name}."),
+            };
+        }
+
+        foreach (var model in options.Models)
+        {
+            if (model is not ("S" or "L"))
+            {
+                throw new ArgumentException($"--models: unknown model '{model}'; expected S and/or L.");
+            }
+        }
+
+        foreach (var batching in options.Batching)
+        {
+            if (batching is not ("direct" or "batched"))
+            {
+                throw new ArgumentException($"--batching: unknown configuration '{batching}'; expected direct and/or batched.");
+            }
+        }
+
+        return options;
+    }
+
+    private static string[] List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int NonNegativeInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new ArgumentException($"{name}: '{value}' is not a non-negative integer.");
+
+    private static int PositiveInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name}: '{value}' is not a positive integer.");
+}
