@@ -14,6 +14,12 @@ internal interface IBenchTarget : IAsyncDisposable
 
     /// <summary>A sender for one worker; each worker owns its request buffers, so sending allocates little.</summary>
     IRequestSender CreateSender(int worker);
+
+    /// <summary>
+    /// The request an external HTTP load generator sends, or null for a target that is not a server.
+    /// Valid after <see cref="VerifyAsync"/>, which learns the size of a correct answer.
+    /// </summary>
+    HttpLoad? DescribeHttpLoad();
 }
 
 /// <summary>One worker's way to send a request; true when the server answered with success.</summary>

@@ -16,6 +16,12 @@ internal sealed record LoadResult(
     double CpuMicrosecondsPerRequest,
     double AllocatedBytesPerRequest)
 {
+    /// <summary>
+    /// CPU time of an external load generator per request; NaN when the load generator runs in this
+    /// process, whose <see cref="CpuMicrosecondsPerRequest"/> then includes it.
+    /// </summary>
+    public double ClientCpuMicrosecondsPerRequest { get; init; } = double.NaN;
+
     public double RequestsPerSecond => Requests / Seconds;
 
     public double RowsPerSecond => RequestsPerSecond * RowsPerRequest;
@@ -40,6 +46,9 @@ internal sealed record LoadResult(
             Mid(runs.Select(r => r.P50Milliseconds)),
             Mid(runs.Select(r => r.P99Milliseconds)),
             Mid(runs.Select(r => r.CpuMicrosecondsPerRequest)),
-            Mid(runs.Select(r => r.AllocatedBytesPerRequest)));
+            Mid(runs.Select(r => r.AllocatedBytesPerRequest)))
+        {
+            ClientCpuMicrosecondsPerRequest = Mid(runs.Select(r => r.ClientCpuMicrosecondsPerRequest)),
+        };
     }
 }

@@ -32,6 +32,8 @@ internal sealed class RawOnnxTarget : IBenchTarget
 
     public IRequestSender CreateSender(int worker) => new Sender(this);
 
+    public HttpLoad? DescribeHttpLoad() => null;
+
     public ValueTask DisposeAsync()
     {
         _session.Dispose();

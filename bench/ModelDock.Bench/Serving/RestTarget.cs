@@ -25,6 +25,7 @@ internal sealed class RestTarget : IBenchTarget
     private readonly HttpClient _client;
     private readonly byte[] _body;
     private readonly int _headerLength;
+    private long _responseBytes;
 
     public RestTarget(string name, BenchModel model, Uri baseUri, string modelName, RestEncoding encoding)
     {
@@ -65,6 +66,8 @@ internal sealed class RestTarget : IBenchTarget
             throw new InvalidOperationException($"{Name}: HTTP {(int)response.StatusCode}: {OipPayloads.Describe(body)}");
         }
 
+        _responseBytes = body.Length;
+
         if (response.Headers.TryGetValues(OipPayloads.HeaderLengthHeader, out var values))
         {
             _model.Check(OipPayloads.ReadBinaryOutput(body, OipPayloads.ParseHeaderLength(values.First())), Name);
@@ -80,6 +83,14 @@ internal sealed class RestTarget : IBenchTarget
     }
 
     public IRequestSender CreateSender(int worker) => new Sender(this);
+
+    public HttpLoad DescribeHttpLoad()
+    {
+        List<string> headers = _encoding == RestEncoding.Json
+            ? ["Content-Type: application/json"]
+            : ["Content-Type: application/octet-stream", $"{OipPayloads.HeaderLengthHeader}: {_headerLength.ToString(System.Globalization.CultureInfo.InvariantCulture)}"];
+        return new HttpLoad(_inferUri, Http2: false, headers, _body, _responseBytes);
+    }
 
     public ValueTask DisposeAsync()
     {

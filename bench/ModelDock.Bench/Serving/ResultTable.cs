@@ -31,13 +31,13 @@ internal static class ResultTable
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"#### Model {model}");
             text.AppendLine();
-            text.AppendLine("| target | config | conc. | rows/s | p50 ms | p99 ms | × naive | % bare Kestrel | % compute limit | CPU µs/req | KB alloc/req | errors |");
-            text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+            text.AppendLine("| target | config | conc. | rows/s | p50 ms | p99 ms | × naive | % bare Kestrel | % compute limit | CPU µs/req | load gen. CPU µs/req | KB alloc/req | errors |");
+            text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var row in rows.Where(r => r.Model == model))
             {
                 var r = row.Result;
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {row.Target} | {row.Config} | {r.Concurrency} | {r.RowsPerSecond:N0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {Times(row.VersusNaive)} | {Percent(row.VersusTransportLimit)} | {Percent(row.VersusComputeLimit)} | {r.CpuMicrosecondsPerRequest:F0} | {r.AllocatedBytesPerRequest / 1024:F1} | {r.Failures} |");
+                    $"| {row.Target} | {row.Config} | {r.Concurrency} | {r.RowsPerSecond:N0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {Times(row.VersusNaive)} | {Percent(row.VersusTransportLimit)} | {Percent(row.VersusComputeLimit)} | {r.CpuMicrosecondsPerRequest:F0} | {Micros(r.ClientCpuMicrosecondsPerRequest)} | {r.AllocatedBytesPerRequest / 1024:F1} | {r.Failures} |");
             }
 
             text.AppendLine();
@@ -50,7 +50,7 @@ internal static class ResultTable
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"{"model",-5} {"target",-36} {"config",-22} {"conc",5} {"rows/s",10} {"p50 ms",8} {"p99 ms",8} {"×naive",7} {"%bare",6} {"%comp",6} {"cpu µs",7} {"KB/req",7} {"err",5}");
+            $"{"model",-5} {"target",-36} {"config",-22} {"conc",5} {"rows/s",10} {"p50 ms",8} {"p99 ms",8} {"×naive",7} {"%bare",6} {"%comp",6} {"cpu µs",7} {"gen µs",7} {"KB/req",7} {"err",5}");
         foreach (var row in rows)
         {
             text.AppendLine(Line(row));
@@ -63,8 +63,10 @@ internal static class ResultTable
     {
         var r = row.Result;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{row.Model,-5} {row.Target,-36} {row.Config,-22} {r.Concurrency,5} {r.RowsPerSecond,10:N0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {Times(row.VersusNaive),7} {Percent(row.VersusTransportLimit),6} {Percent(row.VersusComputeLimit),6} {r.CpuMicrosecondsPerRequest,7:F0} {r.AllocatedBytesPerRequest / 1024,7:F1} {r.Failures,5}");
+            $"{row.Model,-5} {row.Target,-36} {row.Config,-22} {r.Concurrency,5} {r.RowsPerSecond,10:N0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {Times(row.VersusNaive),7} {Percent(row.VersusTransportLimit),6} {Percent(row.VersusComputeLimit),6} {r.CpuMicrosecondsPerRequest,7:F0} {Micros(r.ClientCpuMicrosecondsPerRequest),7} {r.AllocatedBytesPerRequest / 1024,7:F1} {r.Failures,5}");
     }
+
+    private static string Micros(double value) => double.IsNaN(value) ? "" : value.ToString("F0", CultureInfo.InvariantCulture);
 
     private static string Times(double? ratio) => ratio is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) + "×" : "";
 

@@ -14,11 +14,21 @@ internal static class ServingBenchmark
     {
         var machine = DescribeMachine();
         Console.WriteLine(machine);
+        var h2load = options.LoadGenerator == "internal" ? null : H2LoadGenerator.Find();
+        if (h2load is null && options.LoadGenerator == "h2load")
+        {
+            throw new ArgumentException("--load-generator h2load: h2load is not on the PATH (Debian: apt-get install nghttp2-client).");
+        }
+
+        var generator = h2load is null
+            ? "the in-process .NET clients (HttpClient, Grpc.Net.Client)"
+            : $"h2load ({h2load}) for the servers, in-process calls for raw ONNX Runtime";
+        Console.WriteLine($"load generator: {generator}");
         var rows = new List<ResultRow>();
         foreach (var label in options.Models)
         {
             var model = BenchModel.Create(label);
-            await MeasureModelAsync(model, options, rows).ConfigureAwait(false);
+            await MeasureModelAsync(model, options, h2load, rows).ConfigureAwait(false);
         }
 
         ResultTable.ComputeRatios(rows);
@@ -28,6 +38,7 @@ internal static class ServingBenchmark
         {
             var markdown = new StringBuilder();
             markdown.AppendLine(CultureInfo.InvariantCulture, $"Measured {machine}; load average at the end: {LoadAverage()}.");
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"Load generator: {generator}.");
             markdown.AppendLine(CultureInfo.InvariantCulture,
                 $"Each point: median of {options.Rounds} interleaved rounds of {options.DurationSeconds} s after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {string.Join(", ", options.Models.Select(m => $"{m} {options.QueueDelayFor(m)} µs"))}.");
             markdown.AppendLine();
@@ -39,7 +50,7 @@ internal static class ServingBenchmark
         return rows.Any(r => r.Result.Failures > 0 || r.Result.Requests == 0) ? 1 : 0;
     }
 
-    private static async Task MeasureModelAsync(BenchModel model, ServingOptions options, List<ResultRow> rows)
+    private static async Task MeasureModelAsync(BenchModel model, ServingOptions options, string? h2load, List<ResultRow> rows)
     {
         var disposables = new List<IAsyncDisposable>();
         try
@@ -60,11 +71,11 @@ internal static class ServingBenchmark
                 {
                     foreach (var (target, results) in rounds)
                     {
-                        var result = await LoadGenerator.RunAsync(
-                            target,
-                            concurrency,
-                            TimeSpan.FromSeconds(options.WarmUpSeconds),
-                            TimeSpan.FromSeconds(options.DurationSeconds)).ConfigureAwait(false);
+                        var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
+                        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+                        var result = h2load is not null && target.DescribeHttpLoad() is { } load
+                            ? await H2LoadGenerator.RunAsync(h2load, load, concurrency, warmUp, duration).ConfigureAwait(false)
+                            : await LoadGenerator.RunAsync(target, concurrency, warmUp, duration).ConfigureAwait(false);
                         results.Add(result);
                         Console.Error.WriteLine(ResultTable.Line(new ResultRow(model.Label, target.Name, $"round {round + 1}", result)));
                     }

@@ -11,6 +11,7 @@ internal sealed record ServingOptions
                 [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,naive,json,binary,grpc]
                 [--batching direct,batched] [--max-batch-size N] [--max-queue-delay-us N]
                 [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--markdown FILE]
+                [--load-generator h2load|internal]  (default: h2load when it is on the PATH)
         """;
 
     public int DurationSeconds { get; init; } = 3;
@@ -51,6 +52,12 @@ internal sealed record ServingOptions
 
     public string? MarkdownFile { get; init; }
 
+    /// <summary>
+    /// <c>h2load</c> or <c>internal</c> (the in-process .NET clients); null picks h2load when it is
+    /// installed, because the .NET clients cost the shared cores more than the server under test.
+    /// </summary>
+    public string? LoadGenerator { get; init; }
+
     public static ServingOptions Parse(IReadOnlyList<string> args)
     {
         var options = new ServingOptions();
@@ -78,6 +85,7 @@ internal sealed record ServingOptions
                 "--direct-instances" => options with { DirectInstances = PositiveInt(name, value) },
                 "--max-queue-delay-us" => options with { MaxQueueDelayMicroseconds = PositiveInt(name, value) },
                 "--markdown" => options with { MarkdownFile = value },
+                "--load-generator" => options with { LoadGenerator = value.ToLowerInvariant() },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
         }
@@ -88,6 +96,11 @@ internal sealed record ServingOptions
             {
                 throw new ArgumentException($"--models: unknown model '{model}'; expected S and/or L.");
             }
+        }
+
+        if (options.LoadGenerator is not (null or "h2load" or "internal"))
+        {
+            throw new ArgumentException($"--load-generator: unknown load generator '{options.LoadGenerator}'; expected h2load or internal.");
         }
 
         foreach (var batching in options.Batching)
