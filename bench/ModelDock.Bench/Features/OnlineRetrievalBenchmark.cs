@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelDock.Bench.Serving;
 using ModelDock.Features.Online;
 using ModelDock.Redis.Features;
 using ModelDock.Server.Features;
@@ -99,6 +100,42 @@ internal static class OnlineRetrievalBenchmark
                 }
             });
         }
+
+        if (H2LoadGenerator.Find() is { } h2load)
+        {
+            foreach (var entities in EntityCounts)
+            {
+                await MeasureWithH2Load(h2load, client, store.Name, entities, seconds, concurrency);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same endpoint driven by h2load, a load generator in C, so the .NET client's CPU does not
+    /// compete with the server for the cores. h2load repeats one body, so every request asks for the
+    /// same entities; the stores read them as they would any others.
+    /// </summary>
+    private static async Task MeasureWithH2Load(string h2load, HttpClient client, string store, int entities, double seconds, int concurrency)
+    {
+        var body = Bodies(entities)[0];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+        using var response = await client.PostAsync("/get-online-features", content);
+        var answer = await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode || answer.Length == 0)
+        {
+            throw new InvalidOperationException($"HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(answer)}");
+        }
+
+        var load = new HttpLoad(new Uri(client.BaseAddress!, "get-online-features"), Http2: false, ["Content-Type: application/json"], body, answer.Length);
+        var result = await H2LoadGenerator.RunAsync(h2load, load, concurrency, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds));
+        if (result.Failures > 0)
+        {
+            throw new InvalidOperationException($"h2load: {result.Failures} of {result.Requests + result.Failures} requests to {load.Url} failed.");
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{store,-11} {"http-h2load",-11} {entities,8} {result.Requests,9} {result.P50Milliseconds,8:0.000} {result.P99Milliseconds,8:0.000} {"",8} {result.RequestsPerSecond,10:0} {"",16}  server_cpu_us/req={result.CpuMicrosecondsPerRequest:0} h2load_cpu_us/req={result.ClientCpuMicrosecondsPerRequest:0}"));
     }
 
     private static async Task Measure(

@@ -10,7 +10,7 @@ namespace ModelDock.Bench.Serving;
 /// </summary>
 internal static class H2LoadGenerator
 {
-    private static readonly TimeSpan CpuSampleMargin = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CpuSampleMargin = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The h2load executable on the PATH, or null when it is not installed.</summary>
     public static string? Find()
@@ -58,11 +58,11 @@ internal static class H2LoadGenerator
             var sampled = Stopwatch.StartNew();
             var serverCpu = Environment.CpuUsage.TotalTime;
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
-            var clientCpu = process.TotalProcessorTime;
+            var clientCpu = ProcessorMicroseconds(process);
             await Task.Delay(duration - (2 * CpuSampleMargin)).ConfigureAwait(false);
             serverCpu = Environment.CpuUsage.TotalTime - serverCpu;
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-            clientCpu = process.TotalProcessorTime - clientCpu;
+            clientCpu = ProcessorMicroseconds(process) - clientCpu;
             var sampledShare = sampled.Elapsed / duration;
 
             using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -101,7 +101,7 @@ internal static class H2LoadGenerator
                 serverCpu.TotalMicroseconds / perRequest,
                 (double)allocated / perRequest)
             {
-                ClientCpuMicrosecondsPerRequest = clientCpu.TotalMicroseconds / perRequest,
+                ClientCpuMicrosecondsPerRequest = clientCpu / perRequest,
             };
         }
         finally
@@ -143,6 +143,19 @@ internal static class H2LoadGenerator
     /// </summary>
     private static long MissingAnswers(H2LoadReport report, long responseBytes) =>
         responseBytes > 0 ? Math.Max(0, report.Status2xx - (report.DataBytes / responseBytes)) : 0;
+
+    /// <summary>NaN when a late wake-up on a busy machine finds h2load already exited.</summary>
+    private static double ProcessorMicroseconds(Process process)
+    {
+        try
+        {
+            return process.TotalProcessorTime.TotalMicroseconds;
+        }
+        catch (InvalidOperationException)
+        {
+            return double.NaN;
+        }
+    }
 
     private static long UnixMicroseconds() => (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 }

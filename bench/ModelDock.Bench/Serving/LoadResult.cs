@@ -31,7 +31,12 @@ internal sealed record LoadResult(
     {
         static double Mid(IEnumerable<double> values)
         {
-            var sorted = values.Order().ToArray();
+            var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+            if (sorted.Length == 0)
+            {
+                return double.NaN;
+            }
+
             return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
         }
 
