@@ -42,6 +42,7 @@ internal sealed record ModelConfig
         DynamicBatching = MaxBatchSize > 0 && DynamicBatching is not null,
         MaxQueueDelay = DynamicBatching?.MaxQueueDelay ?? new SchedulerOptions().MaxQueueDelay,
         PreferredBatchSizes = DynamicBatching?.PreferredBatchSizes ?? [],
+        DispatchWhenIdle = DynamicBatching?.DispatchWhenIdle ?? DynamicBatchingConfig.DispatchWhenIdleByDefault,
         MaxQueueSize = DynamicBatching?.MaxQueueSize ?? new SchedulerOptions().MaxQueueSize,
         InstanceCount = InstanceCount,
         DefaultTimeout = DefaultTimeout,
@@ -50,9 +51,14 @@ internal sealed record ModelConfig
 
 internal sealed record DynamicBatchingConfig
 {
+    public const bool DispatchWhenIdleByDefault = true;
+
     public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.Zero;
 
     public IReadOnlyList<int> PreferredBatchSizes { get; init; } = [];
+
+    /// <summary>ModelDock's own key <c>dispatch_when_idle</c>; null = <see cref="DispatchWhenIdleByDefault"/>.</summary>
+    public bool? DispatchWhenIdle { get; init; }
 
     /// <summary>Null keeps the scheduler's bound; Triton's 0 (unbounded) maps to <see cref="int.MaxValue"/>.</summary>
     public int? MaxQueueSize { get; init; }
