@@ -14,9 +14,9 @@ namespace ModelDock.Batching;
 /// </summary>
 /// <remarks>
 /// There is no dispatcher thread: whoever changes what is ready (an arriving request, the delay timer,
-/// a finishing batch) takes the ready batches under the lock. A batch found by an arriving request runs
-/// on that request's own thread, so with <see cref="SchedulerOptions.DispatchWhenIdle"/> a request at low
-/// load is served without a single thread hand-off; batches found elsewhere go to the thread pool.
+/// a finishing batch) takes the ready batches under the lock and hands each to the thread pool as one
+/// work item, so a batch costs a single thread hand-off. Never the arriving request's own thread: its
+/// caller must be free to leave (cancel, time out) while the batch runs.
 /// </remarks>
 internal sealed class DynamicBatcher : IInferenceScheduler
 {
@@ -36,6 +36,9 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     private readonly int _batchSlotCount;
     private int _taken;
     private int _running;
+
+    // Batches taken whose callers have not all been answered yet; disposal waits for them.
+    private int _unanswered;
     private Batch? _parked;
 
     // Re-arming a timer wakes the timer thread, so the timer is changed only when it must fire earlier.
@@ -100,7 +103,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             drain = _drain;
         }
 
-        Start(ready, runFirstHere: false);
+        Start(ready);
         return new ValueTask(drain);
     }
 
@@ -147,7 +150,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             request.ReleaseHooks();
         }
 
-        Start(ready, runFirstHere: true);
+        Start(ready);
         return request;
     }
 
@@ -164,9 +167,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
 
         request.Fail(error);
-
-        // Cancellation callbacks run inside the canceller's call, which must not run a model.
-        Start(ready, runFirstHere: false);
+        Start(ready);
     }
 
     private void OnDelayElapsed()
@@ -178,8 +179,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             ready = TakeReadyLocked();
         }
 
-        // A model run would hold up the timer queue's other callbacks.
-        Start(ready, runFirstHere: false);
+        Start(ready);
     }
 
     /// <summary>
@@ -206,6 +206,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
 
             _taken++;
+            _unanswered++;
             var batch = new Batch(this, requests);
             if (last is null)
             {
@@ -235,30 +236,14 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         _delayTimer.Change(wait, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Starts a chain of batches: the first on this thread when allowed, the others on the thread pool.</summary>
-    private static void Start(Batch? batches, bool runFirstHere)
+    private static void Start(Batch? batches)
     {
-        if (batches is null)
-        {
-            return;
-        }
-
-        for (var batch = batches.Next; batch is not null;)
+        for (var batch = batches; batch is not null;)
         {
             var next = batch.Next;
             batch.Next = null;
             ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
             batch = next;
-        }
-
-        batches.Next = null;
-        if (runFirstHere)
-        {
-            batches.Execute();
-        }
-        else
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(batches, preferLocal: false);
         }
     }
 
@@ -269,6 +254,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         if (batch.Live.Count == 0)
         {
             Finish(holdsInstance: false);
+            Answered();
             return;
         }
 
@@ -283,6 +269,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             FailAll(batch.Requests, SchedulerErrors.FromBackend(e));
             ReturnAll(batch.Rented);
             Finish(holdsInstance: false);
+            Answered();
             return;
         }
 
@@ -368,6 +355,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
 
             ReturnAll(batch.Rented);
+            Answered();
         }
     }
 
@@ -391,7 +379,6 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
 
             ready = TakeReadyLocked();
-            CompleteDrainIfIdleLocked();
         }
 
         if (parked is not null)
@@ -399,12 +386,21 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             ThreadPool.UnsafeQueueUserWorkItem(parked, preferLocal: false);
         }
 
-        Start(ready, runFirstHere: false);
+        Start(ready);
+    }
+
+    private void Answered()
+    {
+        lock (_gate)
+        {
+            _unanswered--;
+            CompleteDrainIfIdleLocked();
+        }
     }
 
     private void CompleteDrainIfIdleLocked()
     {
-        if (_closed && _taken == 0 && _queue.Count == 0)
+        if (_closed && _unanswered == 0 && _queue.Count == 0)
         {
             _drained.TrySetResult();
         }

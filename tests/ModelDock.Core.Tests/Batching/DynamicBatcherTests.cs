@@ -135,8 +135,7 @@ public sealed class DynamicBatcherTests
         };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
-        // The first request runs on the caller's thread and blocks in the gate, so it gets a thread of its own.
-        var first = Task.Run(() => batcher.ScheduleAsync([Input(0, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask());
+        var first = batcher.ScheduleAsync([Input(0, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask();
         await WaitUntilAsync(() => backend.Running == 1, "the first request runs");
         var waiting = Enumerable.Range(1, 3)
             .Select(marker => batcher.ScheduleAsync([Input(marker, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask())
