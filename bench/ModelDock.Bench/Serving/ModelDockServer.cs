@@ -40,17 +40,16 @@ internal sealed class ModelDockServer : IAsyncDisposable
         var delay = options.QueueDelayFor(model.Label);
         foreach (var batching in options.Batching)
         {
-            configs.Add(batching == "batched"
-                ? new Config(
-                    model.Name + "_batched",
-                    string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {delay} µs"),
-                    string.Create(CultureInfo.InvariantCulture,
-                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.MaxBatchSize}}]}, "instance_group": [{"count": 1}], {{IntraOp(options.BatchedIntraOpThreads)}}}"""))
-                : new Config(
+            configs.Add(batching switch
+            {
+                "batched" => Batched(model, options, delay, dispatchWhenIdle: false),
+                "idle" => Batched(model, options, delay, dispatchWhenIdle: true),
+                _ => new Config(
                     model.Name + "_direct",
                     string.Create(CultureInfo.InvariantCulture, $"no batching, {options.DirectInstances} inst."),
                     string.Create(CultureInfo.InvariantCulture,
-                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "instance_group": [{"count": {{options.DirectInstances}}}], {{IntraOp(options.DirectIntraOpThreads)}}}""")));
+                        $$"""{"max_batch_size": {{options.MaxBatchSize}}, "instance_group": [{"count": {{options.DirectInstances}}}], {{IntraOp(options.DirectIntraOpThreads)}}}""")),
+            });
         }
 
         var repository = Path.Combine(Path.GetTempPath(), "modeldock-bench-" + Guid.NewGuid().ToString("N"));
@@ -74,6 +73,12 @@ internal sealed class ModelDockServer : IAsyncDisposable
         await host.StartAsync().ConfigureAwait(false);
         return new ModelDockServer(repository, modelServer, host, configs);
     }
+
+    private static Config Batched(BenchModel model, ServingOptions options, int delay, bool dispatchWhenIdle) => new(
+        model.Name + (dispatchWhenIdle ? "_idle" : "_batched"),
+        string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {delay} µs{(dispatchWhenIdle ? ", when idle" : "")}"),
+        string.Create(CultureInfo.InvariantCulture,
+            $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.MaxBatchSize}}], "dispatch_when_idle": {{(dispatchWhenIdle ? "true" : "false")}}}, "instance_group": [{"count": 1}], {{IntraOp(options.BatchedIntraOpThreads)}}}"""));
 
     private static string IntraOp(int threads) =>
         "\"parameters\": {\"intra_op_thread_count\": {\"string_value\": \"" + threads.ToString(CultureInfo.InvariantCulture) + "\"}}";

@@ -9,7 +9,7 @@ internal sealed record ServingOptions
         """
         serving [--duration-seconds N] [--warmup-seconds N] [--rounds N]
                 [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,naive,json,binary,grpc]
-                [--batching direct,batched] [--max-batch-size N] [--max-queue-delay-us N]
+                [--batching direct,batched,idle] [--max-batch-size N] [--max-queue-delay-us N]
                 [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--markdown FILE]
                 [--load-generator h2load|internal]  (default: h2load when it is on the PATH)
         """;
@@ -27,7 +27,10 @@ internal sealed record ServingOptions
 
     public IReadOnlySet<string> Targets { get; init; } = new HashSet<string>(["raw", "bare", "naive", "json", "binary", "grpc"]);
 
-    /// <summary>ModelDock scheduler configurations to measure: without batching, with dynamic batching, or both.</summary>
+    /// <summary>
+    /// ModelDock scheduler configurations to measure: without batching, with dynamic batching, and with
+    /// dynamic batching that dispatches as soon as the instance is idle (<c>idle</c>, not measured by default).
+    /// </summary>
     public IReadOnlyList<string> Batching { get; init; } = ["direct", "batched"];
 
     public int MaxBatchSize { get; init; } = 32;
@@ -105,9 +108,9 @@ internal sealed record ServingOptions
 
         foreach (var batching in options.Batching)
         {
-            if (batching is not ("direct" or "batched"))
+            if (batching is not ("direct" or "batched" or "idle"))
             {
-                throw new ArgumentException($"--batching: unknown configuration '{batching}'; expected direct and/or batched.");
+                throw new ArgumentException($"--batching: unknown configuration '{batching}'; expected direct, batched and/or idle.");
             }
         }
 
