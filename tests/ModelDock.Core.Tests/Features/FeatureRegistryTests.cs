@@ -3,6 +3,7 @@ using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Registry;
 using Xunit;
+using ModelDock.Testing.Features;
 
 namespace ModelDock.Core.Tests.Features;
 

@@ -1,6 +1,7 @@
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using Xunit;
+using ModelDock.Testing.Features;
 
 namespace ModelDock.Core.Tests.Features;
 

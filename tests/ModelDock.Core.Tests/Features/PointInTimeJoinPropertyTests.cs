@@ -3,6 +3,7 @@ using FsCheck.Xunit;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Offline;
 using Xunit;
+using ModelDock.Testing.Features;
 
 namespace ModelDock.Core.Tests.Features;
 
