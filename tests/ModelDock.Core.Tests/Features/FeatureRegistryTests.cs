@@ -2,8 +2,8 @@ using Microsoft.Extensions.Time.Testing;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Registry;
-using Xunit;
 using ModelDock.Testing.Features;
+using Xunit;
 
 namespace ModelDock.Core.Tests.Features;
 

@@ -1,7 +1,7 @@
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
-using Xunit;
 using ModelDock.Testing.Features;
+using Xunit;
 
 namespace ModelDock.Core.Tests.Features;
 

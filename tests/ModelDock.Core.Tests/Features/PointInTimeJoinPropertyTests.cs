@@ -2,8 +2,8 @@ using FsCheck;
 using FsCheck.Xunit;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Offline;
-using Xunit;
 using ModelDock.Testing.Features;
+using Xunit;
 
 namespace ModelDock.Core.Tests.Features;
 
