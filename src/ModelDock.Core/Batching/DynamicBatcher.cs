@@ -9,27 +9,40 @@ namespace ModelDock.Batching;
 /// <summary>
 /// Triton-style dynamic batcher: groups waiting requests into batches of at most
 /// <see cref="SchedulerOptions.MaxBatchSize"/> rows, runs each batch once on the backend and hands
-/// every caller exactly its rows. One dispatcher forms batches; up to
-/// <see cref="SchedulerOptions.InstanceCount"/> run at once and one more is formed and concatenated
-/// meanwhile, so the CPU stays busy even with a single instance.
+/// every caller exactly its rows. Up to <see cref="SchedulerOptions.InstanceCount"/> batches run at
+/// once and one more is formed and concatenated meanwhile, so the CPU stays busy even with a single instance.
 /// </summary>
+/// <remarks>
+/// There is no dispatcher thread: whoever changes what is ready (an arriving request, the delay timer,
+/// a finishing batch) takes the ready batches under the lock and hands each to the thread pool as one
+/// work item, so a batch costs a single thread hand-off. Never the arriving request's own thread: its
+/// caller must be free to leave (cancel, time out) while the batch runs.
+/// </remarks>
 internal sealed class DynamicBatcher : IInferenceScheduler
 {
+    private const long NotArmed = long.MaxValue;
+
     private readonly SchedulerOptions _options;
     private readonly IModelBackend _backend;
     private readonly StatisticsCollector _statistics;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly BatchQueue _queue;
-    private readonly SemaphoreSlim _instances;
-
-    // Batches taken from the queue whose run has not finished; one more than the instances, so the
-    // next batch is formed while the instances are busy.
-    private readonly SemaphoreSlim _batchSlots;
-    private readonly int _batchSlotCount;
     private readonly ITimer _delayTimer;
-    private readonly Task _dispatcher;
-    private TaskCompletionSource? _wake;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // One more batch than there are instances may be taken from the queue: it is concatenated while
+    // the instances are busy and starts as soon as one is free.
+    private readonly int _batchSlotCount;
+    private int _taken;
+    private int _running;
+
+    // Batches taken whose callers have not all been answered yet; disposal waits for them.
+    private int _unanswered;
+    private Batch? _parked;
+
+    // Re-arming a timer wakes the timer thread, so the timer is changed only when it must fire earlier.
+    private long _armedAt = NotArmed;
     private bool _closed;
     private Task? _drain;
 
@@ -40,11 +53,8 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         _statistics = statistics;
         _time = time;
         _queue = new BatchQueue(options, time);
-        _instances = new SemaphoreSlim(options.InstanceCount, options.InstanceCount);
         _batchSlotCount = options.InstanceCount + 1;
-        _batchSlots = new SemaphoreSlim(_batchSlotCount, _batchSlotCount);
-        _delayTimer = time.CreateTimer(static s => ((DynamicBatcher)s!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _dispatcher = Task.Run(DispatchAsync);
+        _delayTimer = time.CreateTimer(static s => ((DynamicBatcher)s!).OnDelayElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public int QueueDepth
@@ -78,17 +88,23 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
     public ValueTask DisposeAsync()
     {
+        Batch? ready = null;
+        Task drain;
         lock (_gate)
         {
             if (_drain is null)
             {
                 _closed = true;
-                WakeLocked();
-                _drain = Task.Run(DrainAsync);
+                ready = TakeReadyLocked();
+                CompleteDrainIfIdleLocked();
+                _drain = DrainAsync();
             }
 
-            return new ValueTask(_drain);
+            drain = _drain;
         }
+
+        Start(ready);
+        return new ValueTask(drain);
     }
 
     private PendingRequest Enqueue(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, TimeSpan? timeout, CancellationToken cancellationToken)
@@ -101,6 +117,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
 
         var request = new PendingRequest(inputs, outputNames, rows, groupKey);
+        Batch? ready;
         lock (_gate)
         {
             if (_closed)
@@ -114,7 +131,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
 
             _queue.Enqueue(request, _time.GetTimestamp());
-            WakeLocked();
+            ready = TakeReadyLocked();
         }
 
         if (effectiveTimeout is { } t)
@@ -133,97 +150,152 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             request.ReleaseHooks();
         }
 
+        Start(ready);
         return request;
     }
 
     /// <summary>A waiting request leaves the queue and is never run; a running one just loses its result.</summary>
     private void Abandon(PendingRequest request, ModelDockException error)
     {
+        Batch? ready = null;
         lock (_gate)
         {
             if (_queue.Remove(request))
             {
-                WakeLocked();
+                ready = TakeReadyLocked();
             }
         }
 
         request.Fail(error);
+        Start(ready);
     }
 
-    private void Wake()
+    private void OnDelayElapsed()
     {
+        Batch? ready;
         lock (_gate)
         {
-            WakeLocked();
+            _armedAt = NotArmed;
+            ready = TakeReadyLocked();
         }
+
+        Start(ready);
     }
 
-    private void WakeLocked()
+    /// <summary>
+    /// Takes every batch that is ready and has a slot, chained through <see cref="Batch.Next"/>; when
+    /// one is waiting but not ready yet, makes sure the delay timer fires by the time it is.
+    /// </summary>
+    private Batch? TakeReadyLocked()
     {
-        var wake = _wake;
-        _wake = null;
-        wake?.TrySetResult();
-    }
-
-    private async Task DispatchAsync()
-    {
-        while (true)
+        Batch? first = null;
+        Batch? last = null;
+        while (_taken < _batchSlotCount && _queue.Count > 0)
         {
-            await _batchSlots.WaitAsync().ConfigureAwait(false);
-            var batch = await NextBatchAsync().ConfigureAwait(false);
-            if (batch is null)
+            var now = _time.GetTimestamp();
+            var instanceIdle = _options.DispatchWhenIdle && _taken < _options.InstanceCount;
+            var requests = _queue.TryTakeBatch(now, _closed || instanceIdle, out var wait);
+            if (requests is null)
             {
-                _batchSlots.Release();
-                return;
-            }
-
-            _ = Task.Run(() => ExecuteAsync(batch));
-        }
-    }
-
-    /// <summary>Waits until a batch is ready; null once the batcher is closed and the queue is empty.</summary>
-    private async Task<List<PendingRequest>?> NextBatchAsync()
-    {
-        while (true)
-        {
-            Task wake;
-            lock (_gate)
-            {
-                var batch = _queue.TryTakeBatch(_time.GetTimestamp(), _closed, out var wait);
-                if (batch is not null || _closed)
+                if (wait is { } w)
                 {
-                    return batch;
+                    ArmLocked(now, w);
                 }
 
-                _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wake = _wake.Task;
-                _delayTimer.Change(wait ?? Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                break;
             }
 
-            await wake.ConfigureAwait(false);
+            _taken++;
+            _unanswered++;
+            var batch = new Batch(this, requests);
+            if (last is null)
+            {
+                first = batch;
+            }
+            else
+            {
+                last.Next = batch;
+            }
+
+            last = batch;
+        }
+
+        return first;
+    }
+
+    private void ArmLocked(long now, TimeSpan wait)
+    {
+        var due = now + (long)(wait.TotalSeconds * _time.TimestampFrequency);
+        if (_armedAt <= due)
+        {
+            // It fires earlier and takes stock again then.
+            return;
+        }
+
+        _armedAt = due;
+        _delayTimer.Change(wait, Timeout.InfiniteTimeSpan);
+    }
+
+    private static void Start(Batch? batches)
+    {
+        for (var batch = batches; batch is not null;)
+        {
+            var next = batch.Next;
+            batch.Next = null;
+            ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
+            batch = next;
         }
     }
 
-    private async Task ExecuteAsync(List<PendingRequest> batch)
+    /// <summary>Concatenates a batch just taken from the queue, then runs it or parks it until an instance is free.</summary>
+    private void Form(Batch batch)
     {
-        var holdsSlot = true;
-        var holdsInstance = false;
-        var rented = new List<byte[]>();
+        batch.Live = StillWaiting(batch.Requests);
+        if (batch.Live.Count == 0)
+        {
+            Finish(holdsInstance: false);
+            Answered();
+            return;
+        }
+
         try
         {
-            var live = StillWaiting(batch);
-            if (live.Count == 0)
+            var inputStart = _time.GetTimestamp();
+            batch.Inputs = Concatenate(batch.Live, batch.Rented);
+            batch.InputNanoseconds = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inputStart));
+        }
+        catch (Exception e)
+        {
+            FailAll(batch.Requests, SchedulerErrors.FromBackend(e));
+            ReturnAll(batch.Rented);
+            Finish(holdsInstance: false);
+            Answered();
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_running == _options.InstanceCount)
             {
+                batch.HoldsInstance = true;
+                _parked = batch;
                 return;
             }
 
-            var inputStart = _time.GetTimestamp();
-            var inputs = Concatenate(live, rented);
-            var inputNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inputStart));
+            _running++;
+        }
 
-            await _instances.WaitAsync().ConfigureAwait(false);
-            holdsInstance = true;
-            if (live.Exists(r => r.IsFinished))
+        Run(batch);
+    }
+
+    /// <summary>Runs a concatenated batch on the instance it holds and hands each caller its rows.</summary>
+    private void Run(Batch batch)
+    {
+        var holdsInstance = true;
+        try
+        {
+            var live = batch.Live!;
+            if (live.Exists(static r => r.IsFinished))
             {
                 // Callers that left while the batch waited for an instance are dropped so they never run.
                 live = StillWaiting(live);
@@ -232,10 +304,10 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                     return;
                 }
 
-                ReturnAll(rented);
-                inputStart = _time.GetTimestamp();
-                inputs = Concatenate(live, rented);
-                inputNs += SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inputStart));
+                ReturnAll(batch.Rented);
+                var inputStart = _time.GetTimestamp();
+                batch.Inputs = Concatenate(live, batch.Rented);
+                batch.InputNanoseconds += SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inputStart));
             }
 
             var inferStart = _time.GetTimestamp();
@@ -247,7 +319,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             IReadOnlyList<Tensor> outputs;
             try
             {
-                outputs = _backend.Run(inputs, live[0].OutputNames);
+                outputs = _backend.Run(batch.Inputs!, live[0].OutputNames);
             }
             catch (Exception e)
             {
@@ -256,10 +328,8 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
 
             var inferNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inferStart));
-            _instances.Release();
             holdsInstance = false;
-            _batchSlots.Release();
-            holdsSlot = false;
+            Finish(holdsInstance: true);
 
             var outputStart = _time.GetTimestamp();
             var (rows, perRequest) = Slice(live, outputs);
@@ -267,7 +337,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
             // Recorded before any caller resumes, so a client that reads statistics right after its
             // response already sees this execution counted.
-            _statistics.RecordExecution(rows, inputNs, inferNs, outputNs);
+            _statistics.RecordExecution(rows, batch.InputNanoseconds, inferNs, outputNs);
             for (var i = 0; i < live.Count; i++)
             {
                 live[i].Succeed(perRequest[i]);
@@ -275,25 +345,69 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
         catch (Exception e)
         {
-            FailAll(batch, SchedulerErrors.FromBackend(e));
+            FailAll(batch.Requests, SchedulerErrors.FromBackend(e));
         }
         finally
         {
             if (holdsInstance)
             {
-                _instances.Release();
+                Finish(holdsInstance: true);
             }
 
-            if (holdsSlot)
-            {
-                _batchSlots.Release();
-            }
-
-            ReturnAll(rented);
+            ReturnAll(batch.Rented);
+            Answered();
         }
     }
 
-    private static List<PendingRequest> StillWaiting(List<PendingRequest> requests) => requests.FindAll(r => !r.IsFinished);
+    /// <summary>A batch is done with its slot (and instance): the parked batch gets the instance, ready ones are taken.</summary>
+    private void Finish(bool holdsInstance)
+    {
+        Batch? parked = null;
+        Batch? ready;
+        lock (_gate)
+        {
+            _taken--;
+            if (holdsInstance)
+            {
+                _running--;
+                if (_parked is { } p)
+                {
+                    _parked = null;
+                    _running++;
+                    parked = p;
+                }
+            }
+
+            ready = TakeReadyLocked();
+        }
+
+        if (parked is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(parked, preferLocal: false);
+        }
+
+        Start(ready);
+    }
+
+    private void Answered()
+    {
+        lock (_gate)
+        {
+            _unanswered--;
+            CompleteDrainIfIdleLocked();
+        }
+    }
+
+    private void CompleteDrainIfIdleLocked()
+    {
+        if (_closed && _unanswered == 0 && _queue.Count == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private static List<PendingRequest> StillWaiting(List<PendingRequest> requests) =>
+        requests.Exists(static r => r.IsFinished) ? requests.FindAll(static r => !r.IsFinished) : requests;
 
     private static IReadOnlyList<Tensor> Concatenate(List<PendingRequest> live, List<byte[]> rented)
     {
@@ -400,12 +514,48 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
     private async Task DrainAsync()
     {
-        await _dispatcher.ConfigureAwait(false);
-        for (var i = 0; i < _batchSlotCount; i++)
+        await _drained.Task.ConfigureAwait(false);
+        _delayTimer.Dispose();
+    }
+
+    /// <summary>Requests taken from the queue together; a thread-pool work item that forms or, once it holds an instance, runs them.</summary>
+    private sealed class Batch : IThreadPoolWorkItem
+    {
+        private readonly DynamicBatcher _owner;
+
+        public Batch(DynamicBatcher owner, List<PendingRequest> requests)
         {
-            await _batchSlots.WaitAsync().ConfigureAwait(false);
+            _owner = owner;
+            Requests = requests;
         }
 
-        _delayTimer.Dispose();
+        public List<PendingRequest> Requests { get; }
+
+        /// <summary>The requests whose callers still wait, once formed.</summary>
+        public List<PendingRequest>? Live { get; set; }
+
+        public IReadOnlyList<Tensor>? Inputs { get; set; }
+
+        public List<byte[]> Rented { get; } = [];
+
+        public long InputNanoseconds { get; set; }
+
+        /// <summary>Set when the batch was parked: it is handed an instance before it is queued again.</summary>
+        public bool HoldsInstance { get; set; }
+
+        /// <summary>The next batch taken in the same pass.</summary>
+        public Batch? Next { get; set; }
+
+        public void Execute()
+        {
+            if (HoldsInstance)
+            {
+                _owner.Run(this);
+            }
+            else
+            {
+                _owner.Form(this);
+            }
+        }
     }
 }

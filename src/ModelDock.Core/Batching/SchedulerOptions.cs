@@ -12,6 +12,13 @@ public sealed record SchedulerOptions
     /// <summary>How long the first request of a batch may wait for others.</summary>
     public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// Dispatch whatever is queued as soon as an instance is idle instead of waiting for
+    /// <see cref="MaxQueueDelay"/>: at low load a request does not wait for company that is not coming;
+    /// at high load the instances are busy, so batches still fill meanwhile.
+    /// </summary>
+    public bool DispatchWhenIdle { get; init; }
+
     /// <summary>Batch sizes to dispatch at as soon as they are reached, e.g. [8, 16, 32].</summary>
     public IReadOnlyList<int> PreferredBatchSizes { get; init; } = [];
 

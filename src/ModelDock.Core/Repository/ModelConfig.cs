@@ -42,6 +42,7 @@ internal sealed record ModelConfig
         DynamicBatching = MaxBatchSize > 0 && DynamicBatching is not null,
         MaxQueueDelay = DynamicBatching?.MaxQueueDelay ?? new SchedulerOptions().MaxQueueDelay,
         PreferredBatchSizes = DynamicBatching?.PreferredBatchSizes ?? [],
+        DispatchWhenIdle = DynamicBatching?.DispatchWhenIdle ?? false,
         MaxQueueSize = DynamicBatching?.MaxQueueSize ?? new SchedulerOptions().MaxQueueSize,
         InstanceCount = InstanceCount,
         DefaultTimeout = DefaultTimeout,
@@ -53,6 +54,12 @@ internal sealed record DynamicBatchingConfig
     public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.Zero;
 
     public IReadOnlyList<int> PreferredBatchSizes { get; init; } = [];
+
+    /// <summary>
+    /// ModelDock's own key <c>dispatch_when_idle</c>. Off by default, as in Triton: on a 2-core machine it
+    /// made one-row requests 3-8x faster at concurrency 1 but 25-45% slower at concurrency 16.
+    /// </summary>
+    public bool? DispatchWhenIdle { get; init; }
 
     /// <summary>Null keeps the scheduler's bound; Triton's 0 (unbounded) maps to <see cref="int.MaxValue"/>.</summary>
     public int? MaxQueueSize { get; init; }

@@ -132,11 +132,16 @@ internal sealed class ModelConfigReader
             throw Error(key, "needs a batch dimension: set max_batch_size above 0");
         }
 
-        CheckKeys(obj, key, ["max_queue_delay_microseconds", "preferred_batch_size", "default_queue_policy"]);
+        CheckKeys(obj, key, ["max_queue_delay_microseconds", "preferred_batch_size", "default_queue_policy", "dispatch_when_idle"]);
         var config = new DynamicBatchingConfig();
         if (obj["max_queue_delay_microseconds"] is { } delay)
         {
             config = config with { MaxQueueDelay = Microseconds(Integer(delay, $"{key}.max_queue_delay_microseconds", 0, long.MaxValue / 10)) };
+        }
+
+        if (obj["dispatch_when_idle"] is { } idle)
+        {
+            config = config with { DispatchWhenIdle = Boolean(idle, $"{key}.dispatch_when_idle") };
         }
 
         if (obj["preferred_batch_size"] is { } preferred)
@@ -390,6 +395,11 @@ internal sealed class ModelConfigReader
         node is JsonValue value && value.TryGetValue<string>(out var text)
             ? text
             : throw Error(key, $"must be a string, not {Describe(node)}");
+
+    private bool Boolean(JsonNode? node, string key) =>
+        node is JsonValue value && value.TryGetValue<bool>(out var flag)
+            ? flag
+            : throw Error(key, $"must be true or false, not {Describe(node)}");
 
     /// <summary>Integers may be quoted, as protobuf's JSON mapping writes 64-bit numbers.</summary>
     private long Integer(JsonNode? node, string key, long min, long max)

@@ -149,7 +149,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         var start = _time.GetTimestamp();
         try
         {
-            var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.Config.MaxBatchSize);
+            var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
             var result = await version.Scheduler
                 .ScheduleAsync(request.Inputs, outputNames, request.Timeout ?? version.Config.DefaultTimeout, cancellationToken)
                 .ConfigureAwait(false);
@@ -157,7 +157,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             return new InferenceResponse
             {
                 ModelName = version.Model,
-                ModelVersion = version.Version.ToString(CultureInfo.InvariantCulture),
+                ModelVersion = version.VersionText,
                 Id = request.Id,
                 Outputs = Named(result.Outputs, outputNames),
             };
@@ -601,6 +601,11 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
 
     private static IReadOnlyList<Tensor> Named(IReadOnlyList<Tensor> outputs, IReadOnlyList<string> names)
     {
+        if (AreNamed(outputs, names))
+        {
+            return outputs;
+        }
+
         var result = new Tensor[outputs.Count];
         for (var i = 0; i < outputs.Count; i++)
         {
@@ -608,5 +613,18 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         }
 
         return result;
+    }
+
+    private static bool AreNamed(IReadOnlyList<Tensor> outputs, IReadOnlyList<string> names)
+    {
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            if (outputs[i].Name != names[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

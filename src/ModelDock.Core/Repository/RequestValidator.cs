@@ -11,17 +11,23 @@ namespace ModelDock.Repository;
 /// </summary>
 internal static class RequestValidator
 {
-    /// <summary>Validates inputs and requested outputs; returns the output names to compute, in response order.</summary>
-    public static IReadOnlyList<string> Validate(InferenceRequest request, string model, ModelSignature signature, int maxBatchSize)
+    /// <summary>
+    /// Validates inputs and requested outputs; returns the output names to compute, in response order
+    /// (<paramref name="allOutputNames"/> itself when the request names none). Allocates nothing for a valid request
+    /// that asks for every output.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(
+        InferenceRequest request, string model, ModelSignature signature, IReadOnlyList<string> allOutputNames, int maxBatchSize)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var inputs = request.Inputs;
         long? batchSize = null;
         string? batchInput = null;
-        foreach (var input in request.Inputs)
+        for (var i = 0; i < inputs.Count; i++)
         {
-            var spec = signature.Inputs.FirstOrDefault(s => s.Name == input.Name)
+            var input = inputs[i];
+            var spec = Find(signature.Inputs, input.Name)
                 ?? throw Invalid($"input '{input.Name}' is not an input of model '{model}'; expected {Names(signature.Inputs)}");
-            if (!seen.Add(input.Name))
+            if (IndexOf(inputs, input.Name, i) >= 0)
             {
                 throw Invalid($"input '{input.Name}' appears more than once");
             }
@@ -40,21 +46,22 @@ internal static class RequestValidator
             }
         }
 
-        var missing = signature.Inputs.Where(s => !seen.Contains(s.Name)).ToList();
-        if (missing.Count > 0)
+        // Every input is a distinct input of the model, so equal counts mean none is missing.
+        if (inputs.Count != signature.Inputs.Count)
         {
+            var missing = signature.Inputs.Where(s => IndexOf(inputs, s.Name, inputs.Count) < 0).ToList();
             throw Invalid($"input '{missing[0].Name}' of model '{model}' is missing; the model needs {string.Join(", ", missing.Select(s => s.ToString()))}");
         }
 
         if (request.Outputs.Count == 0)
         {
-            return signature.Outputs.Select(o => o.Name).ToList();
+            return allOutputNames;
         }
 
         var outputs = new List<string>(request.Outputs.Count);
         foreach (var requested in request.Outputs)
         {
-            if (!signature.Outputs.Any(o => o.Name == requested.Name))
+            if (Find(signature.Outputs, requested.Name) is null)
             {
                 throw Invalid($"requested output '{requested.Name}' is not an output of model '{model}'; expected {Names(signature.Outputs)}");
             }
@@ -68,6 +75,33 @@ internal static class RequestValidator
         }
 
         return outputs;
+    }
+
+    private static TensorSpec? Find(IReadOnlyList<TensorSpec> specs, string name)
+    {
+        for (var i = 0; i < specs.Count; i++)
+        {
+            if (specs[i].Name == name)
+            {
+                return specs[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Where an input named <paramref name="name"/> occurs among the first <paramref name="count"/>; -1 if nowhere.</summary>
+    private static int IndexOf(IReadOnlyList<Tensor> inputs, string name, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (inputs[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static void CheckTensor(Tensor input, TensorSpec spec, int maxBatchSize)

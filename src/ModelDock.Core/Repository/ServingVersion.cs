@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelDock.Batching;
 using ModelDock.Runtime;
 using ModelDock.Serving;
@@ -35,6 +36,8 @@ internal sealed class ServingVersion
         Backend = backend;
         Scheduler = scheduler;
         Statistics = statistics;
+        VersionText = version.ToString(CultureInfo.InvariantCulture);
+        OutputNames = [.. signature.Outputs.Select(o => o.Name)];
         _onDisposeFailed = onDisposeFailed;
     }
 
@@ -42,12 +45,18 @@ internal sealed class ServingVersion
 
     public long Version { get; }
 
+    /// <summary>The version as responses name it, formatted once rather than per request.</summary>
+    public string VersionText { get; }
+
     /// <summary>Config and version files as they were when loaded; a different fingerprint on disk means reload.</summary>
     public string SourceFingerprint { get; }
 
     public ModelConfig Config { get; }
 
     public ModelSignature Signature { get; }
+
+    /// <summary>Every output of the signature, in order: what a request that names no outputs gets.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
 
     public IModelBackend Backend { get; }
 

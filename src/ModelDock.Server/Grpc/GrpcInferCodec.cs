@@ -79,14 +79,23 @@ internal static class GrpcInferCodec
             ModelVersion = response.ModelVersion,
             Id = response.Id ?? string.Empty,
         };
-        foreach (var (key, value) in response.Parameters)
+        if (response.Parameters.Count > 0)
         {
-            message.Parameters[key] = ToParameter(value);
+            foreach (var (key, value) in response.Parameters)
+            {
+                message.Parameters[key] = ToParameter(value);
+            }
         }
 
-        raw |= response.Outputs.Any(o => o.DataType is DataType.Fp16 or DataType.Bf16);
-        foreach (var tensor in response.Outputs)
+        var outputs = response.Outputs;
+        for (var i = 0; i < outputs.Count && !raw; i++)
         {
+            raw = outputs[i].DataType is DataType.Fp16 or DataType.Bf16;
+        }
+
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var tensor = outputs[i];
             var output = new ModelInferResponse.Types.InferOutputTensor { Name = tensor.Name, Datatype = tensor.DataType.ToWireName() };
             output.Shape.AddRange(tensor.Shape);
             if (raw)

@@ -100,6 +100,87 @@ public sealed class DynamicBatcherTests
     }
 
     [Fact]
+    public async Task ScheduleAsync_DispatchWhenIdleAndTheInstanceIsIdle_RunsALoneRequestWithoutWaitingTheDelay()
+    {
+        var time = new FakeTimeProvider();
+        var backend = new RowMathBackend();
+        var options = new SchedulerOptions
+        {
+            MaxBatchSize = 8,
+            DynamicBatching = true,
+            MaxQueueDelay = TimeSpan.FromHours(1),
+            DispatchWhenIdle = true,
+        };
+        await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
+
+        var result = await batcher.ScheduleAsync([Input(7, 2, 3)], BothOutputs, null, CancellationToken.None).AsTask().WaitAsync(Patience);
+
+        Assert.True(Matches(result, 7, 2, 3));
+        Assert.Equal(0, result.QueueNanoseconds);
+        Assert.Equal([2], backend.BatchSizes);
+    }
+
+    [Fact]
+    public async Task ScheduleAsync_DispatchWhenIdleAndTheInstanceIsBusy_BatchesTheArrivalsAndRunsThemWhenItFrees()
+    {
+        var time = new FakeTimeProvider();
+        using var gate = new ManualResetEventSlim(false);
+        var backend = new RowMathBackend { Gate = gate };
+        var options = new SchedulerOptions
+        {
+            MaxBatchSize = 8,
+            DynamicBatching = true,
+            MaxQueueDelay = TimeSpan.FromHours(1),
+            DispatchWhenIdle = true,
+        };
+        await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
+
+        var first = batcher.ScheduleAsync([Input(0, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask();
+        await WaitUntilAsync(() => backend.Running == 1, "the first request runs");
+        var waiting = Enumerable.Range(1, 3)
+            .Select(marker => batcher.ScheduleAsync([Input(marker, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask())
+            .ToArray();
+        Assert.Equal(3, batcher.QueueDepth);
+
+        gate.Set();
+        var results = await Task.WhenAll(waiting.Prepend(first)).WaitAsync(Patience);
+
+        for (var marker = 0; marker < results.Length; marker++)
+        {
+            Assert.True(Matches(results[marker], marker, 1, 2), $"request {marker} got rows that are not its own");
+        }
+
+        Assert.Equal([1, 3], backend.BatchSizes);
+    }
+
+    [Fact]
+    public async Task ScheduleAsync_DelayTimerFiresForARequestThatLeft_WaitsOutTheDelayOfTheNextOne()
+    {
+        var time = new FakeTimeProvider();
+        var backend = new RowMathBackend();
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
+        await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
+        using var cancellation = new CancellationTokenSource();
+
+        var leaving = batcher.ScheduleAsync([Input(1, 1, 2)], BothOutputs, null, cancellation.Token).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        var staying = batcher.ScheduleAsync([Input(2, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask();
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAsync<ModelDockException>(() => leaving.WaitAsync(Patience));
+
+        // The timer was armed for the request that left; when it fires, the one left has waited only half its delay.
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(1, batcher.QueueDepth);
+
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        var result = await staying.WaitAsync(Patience);
+
+        Assert.True(Matches(result, 2, 1, 2));
+        Assert.Equal(100_000_000, result.QueueNanoseconds);
+        Assert.Equal([1], backend.BatchSizes);
+    }
+
+    [Fact]
     public async Task ScheduleAsync_PreferredBatchSizeReached_DispatchesWithoutWaitingForTheDelay()
     {
         var time = new FakeTimeProvider();

@@ -127,6 +127,17 @@ public sealed class ModelConfigReaderTests
     }
 
     [Theory]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {}}""", false)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"dispatch_when_idle": false}}""", false)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"dispatch_when_idle": true}}""", true)]
+    public void Parse_DispatchWhenIdle_ReachesTheSchedulerOptions(string json, bool expected)
+    {
+        var config = ModelConfigReader.Parse("config.json", json, "m");
+
+        Assert.Equal(expected, config.ToSchedulerOptions().DispatchWhenIdle);
+    }
+
+    [Theory]
     [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay": 100}}""", "'dynamic_batching.max_queue_delay'")]
     [InlineData("""{"max_batch": 8}""", "'max_batch'")]
     [InlineData("""{"max_batch_size": "eight"}""", "'max_batch_size'")]
@@ -134,6 +145,7 @@ public sealed class ModelConfigReaderTests
     [InlineData("""{"max_batch_size": 1.5}""", "'max_batch_size'")]
     [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"preferred_batch_size": [4, 16]}}""", "'dynamic_batching.preferred_batch_size[1]'")]
     [InlineData("""{"dynamic_batching": {}}""", "'dynamic_batching'")]
+    [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"dispatch_when_idle": "yes"}}""", "'dynamic_batching.dispatch_when_idle'")]
     [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"default_queue_policy": {"max_queue_size": "x"}}}""", "'dynamic_batching.default_queue_policy.max_queue_size'")]
     [InlineData("""{"instance_group": [{"count": 0}]}""", "'instance_group[0].count'")]
     [InlineData("""{"instance_group": [{"kind": "KIND_GPU"}]}""", "'instance_group[0].kind'")]
