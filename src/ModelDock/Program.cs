@@ -4,6 +4,7 @@ using ModelDock.Errors;
 
 var root = new RootCommand("ModelDock: serve machine-learning models in production.")
 {
+    ServeCommand.Create(),
     DemoModelCommand.Create(),
     FeaturesCommand.Create(),
 };

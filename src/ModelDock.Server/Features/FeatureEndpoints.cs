@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Errors;
 using ModelDock.Features.Online;
 using ModelDock.Features.Push;
+using ModelDock.Server.Rest;
 
 namespace ModelDock.Server.Features;
 
@@ -58,7 +59,7 @@ public static class FeatureEndpoints
         }
         catch (ModelDockException e) when (!context.Response.HasStarted)
         {
-            await WriteError(context, StatusOf(e.Kind), e.Message).ConfigureAwait(false);
+            await JsonResponses.WriteErrorAsync(context, e.Kind, e.Message).ConfigureAwait(false);
         }
     }
 
@@ -73,28 +74,6 @@ public static class FeatureEndpoints
             throw ModelDockException.InvalidInput($"The request body is not valid JSON: {e.Message}");
         }
     }
-
-    // Mirrors the server's one error-to-status table; kept private here until that table is shared.
-    private static int StatusOf(ErrorKind kind) => kind switch
-    {
-        ErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
-        ErrorKind.NotFound => StatusCodes.Status404NotFound,
-        ErrorKind.Conflict => StatusCodes.Status409Conflict,
-        ErrorKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
-        ErrorKind.QueueFull => StatusCodes.Status429TooManyRequests,
-        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
-        ErrorKind.Timeout => StatusCodes.Status504GatewayTimeout,
-        ErrorKind.Cancelled => 499,
-        _ => StatusCodes.Status500InternalServerError,
-    };
-
-    private static Task WriteError(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new ErrorReply(message), context.RequestAborted);
-    }
-
-    private sealed record ErrorReply(string Error);
 
     private sealed record PushReply(int Rows, IReadOnlyDictionary<string, int> OnlineRowsWritten, bool Offline);
 

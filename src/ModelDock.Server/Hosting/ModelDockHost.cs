@@ -12,7 +12,7 @@ using ModelDock.Serving;
 namespace ModelDock.Server.Hosting;
 
 /// <summary>
-/// The ModelDock web host: Kestrel with a REST endpoint (HTTP/1.1 and HTTP/2) and a separate
+/// The ModelDock web host: Kestrel with a REST endpoint (HTTP/1.1) and a separate
 /// cleartext HTTP/2 endpoint for gRPC, both serving one <see cref="IModelServer"/>.
 /// </summary>
 public sealed class ModelDockHost : IAsyncDisposable
@@ -67,7 +67,8 @@ public sealed class ModelDockHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             kestrel.Listen(address, options.HttpPort, l =>
             {
-                l.Protocols = HttpProtocols.Http1AndHttp2;
+                // Without TLS there is no protocol negotiation, so a mixed endpoint would only ever speak HTTP/1.1.
+                l.Protocols = HttpProtocols.Http1;
                 http = l;
             });
             kestrel.Listen(address, options.GrpcPort, l =>

@@ -11,7 +11,7 @@ public sealed class ModelDockServerOptions
     /// <summary>An IP address, <c>localhost</c>, or <c>*</c> for every interface.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>REST port (HTTP/1.1 and HTTP/2); 0 picks a free port, reported by <see cref="ModelDockHost.HttpPort"/>.</summary>
+    /// <summary>REST port (HTTP/1.1); 0 picks a free port, reported by <see cref="ModelDockHost.HttpPort"/>.</summary>
     public int HttpPort { get; set; } = 8000;
 
     /// <summary>gRPC port (HTTP/2 without TLS); 0 picks a free port, reported by <see cref="ModelDockHost.GrpcPort"/>.</summary>

@@ -3,8 +3,6 @@ using System.Globalization;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Materialization;
-using ModelDock.Features.Online;
-using ModelDock.Redis.Features;
 using Spectre.Console;
 
 namespace ModelDock.Cli.Commands;
@@ -47,7 +45,7 @@ internal static class FeaturesMaterializeCommand
         {
             var repository = FeatureRepositoryLoader.Load(parse.GetValue(options.Repository)!.FullName).GetRepositoryOrThrow();
             var dataDir = parse.GetValue(options.DataDir)!.FullName;
-            await using var store = await OpenStore(parse.GetValue(options.OnlineStore)!, parse.GetValue(options.Redis), dataDir);
+            await using var store = await options.Store.OpenAsync(parse, dataDir);
             var materializer = new FeatureMaterializer(repository, store, dataDir, TimeProvider.System);
             IReadOnlyList<MaterializedView> done = [];
             await AnsiConsole.Progress()
@@ -67,16 +65,6 @@ internal static class FeaturesMaterializeCommand
         }
     }
 
-    private static async Task<IOnlineStore> OpenStore(string kind, string? redis, string dataDir) => kind switch
-    {
-        "sqlite" => SqliteOnlineStore.Open(SqliteOnlineStore.PathIn(dataDir)),
-        "redis" => await RedisOnlineStore.ConnectAsync(new RedisOnlineStoreOptions
-        {
-            Configuration = redis ?? throw ModelDockException.InvalidInput("--online-store redis needs --redis host:port."),
-        }),
-        _ => throw ModelDockException.InvalidInput($"--online-store is '{kind}'; expected 'sqlite' or 'redis'."),
-    };
-
     private static DateTimeOffset ParseTime(string text, string option) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
             ? value
@@ -88,9 +76,7 @@ internal static class FeaturesMaterializeCommand
 
         public Option<DirectoryInfo> DataDir { get; } = CommonOptions.DataDir();
 
-        public Option<string> OnlineStore { get; } = new("--online-store") { Description = "sqlite (embedded) or redis.", DefaultValueFactory = _ => "sqlite" };
-
-        public Option<string?> Redis { get; } = new("--redis") { Description = "Redis host:port when --online-store is redis." };
+        public OnlineStoreOptions Store { get; } = new();
 
         public Option<string[]> Views { get; } = new("--views") { Description = "Feature views to materialize (default: every online view).", AllowMultipleArgumentsPerToken = true };
 
@@ -98,8 +84,7 @@ internal static class FeaturesMaterializeCommand
         {
             command.Options.Add(Repository);
             command.Options.Add(DataDir);
-            command.Options.Add(OnlineStore);
-            command.Options.Add(Redis);
+            Store.AddTo(command);
             command.Options.Add(Views);
         }
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Registry;
+using ModelDock.Testing.Features;
 using Xunit;
 
 namespace ModelDock.Core.Tests.Features;

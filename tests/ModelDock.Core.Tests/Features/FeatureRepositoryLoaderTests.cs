@@ -1,5 +1,6 @@
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
+using ModelDock.Testing.Features;
 using Xunit;
 
 namespace ModelDock.Core.Tests.Features;

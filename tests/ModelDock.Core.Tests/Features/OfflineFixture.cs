@@ -1,5 +1,6 @@
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Offline;
+using ModelDock.Testing.Features;
 
 namespace ModelDock.Core.Tests.Features;
 

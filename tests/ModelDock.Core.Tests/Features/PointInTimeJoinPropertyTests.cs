@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Xunit;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Offline;
+using ModelDock.Testing.Features;
 using Xunit;
 
 namespace ModelDock.Core.Tests.Features;

@@ -13,6 +13,15 @@ public sealed class TempFolder : IDisposable
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Writes a text file at a path relative to the folder, creating its parent folders.</summary>
+    public string Write(string relativePath, string text)
+    {
+        var file = Combine(relativePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, text);
+        return file;
+    }
+
     public void Dispose()
     {
         try

@@ -1,9 +1,9 @@
 using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Tensor = ModelDock.Tensors.Tensor;
 using ModelDock.Errors;
 using ModelDock.Tensors;
+using Tensor = ModelDock.Tensors.Tensor;
 
 namespace ModelDock.Runtime.Onnx;
 
