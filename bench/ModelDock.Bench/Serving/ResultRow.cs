@@ -6,7 +6,7 @@ internal sealed record ResultRow(string Model, string Target, string Config, Loa
     /// <summary>Rows per second relative to the naive server at the same concurrency.</summary>
     public double? VersusNaive { get; set; }
 
-    /// <summary>Requests per second relative to the bare Kestrel endpoint at the same concurrency.</summary>
+    /// <summary>Requests per second relative to the bare endpoint of the same transport (Kestrel for REST, gRPC for gRPC) at the same concurrency.</summary>
     public double? VersusTransportLimit { get; set; }
 
     /// <summary>Rows per second relative to the best raw ONNX Runtime batch-32 rate.</summary>

@@ -8,6 +8,7 @@ internal static class ResultTable
 {
     public const string Naive = "naive ASP.NET + System.Text.Json";
     public const string BareKestrel = "bare Kestrel (transport limit)";
+    public const string BareGrpc = "bare gRPC (transport limit)";
     public const string RawBatch32 = "raw ONNX Runtime, batch 32";
 
     public static void ComputeRatios(IReadOnlyList<ResultRow> rows)
@@ -15,7 +16,9 @@ internal static class ResultTable
         foreach (var row in rows)
         {
             var naive = rows.FirstOrDefault(r => r.Model == row.Model && r.Target == Naive && r.Result.Concurrency == row.Result.Concurrency);
-            var bare = rows.FirstOrDefault(r => r.Model == row.Model && r.Target == BareKestrel && r.Result.Concurrency == row.Result.Concurrency);
+            // gRPC is held to the gRPC transport limit, REST to bare Kestrel's.
+            var limit = row.Target.Contains("gRPC", StringComparison.Ordinal) ? BareGrpc : BareKestrel;
+            var bare = rows.FirstOrDefault(r => r.Model == row.Model && r.Target == limit && r.Result.Concurrency == row.Result.Concurrency);
             var compute = rows.Where(r => r.Model == row.Model && r.Target == RawBatch32).Select(r => r.Result.RowsPerSecond).DefaultIfEmpty(0).Max();
             var isServer = !row.Target.StartsWith("raw", StringComparison.Ordinal);
             row.VersusNaive = isServer && naive is not null ? row.Result.RowsPerSecond / naive.Result.RowsPerSecond : null;
@@ -31,7 +34,7 @@ internal static class ResultTable
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"#### Model {model}");
             text.AppendLine();
-            text.AppendLine("| target | config | conc. | rows/s | p50 ms | p99 ms | × naive | % bare Kestrel | % compute limit | CPU µs/req | load gen. CPU µs/req | KB alloc/req | errors |");
+            text.AppendLine("| target | config | conc. | rows/s | p50 ms | p99 ms | × naive | % transport limit | % compute limit | CPU µs/req | load gen. CPU µs/req | KB alloc/req | errors |");
             text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var row in rows.Where(r => r.Model == model))
             {

@@ -125,6 +125,13 @@ internal static class ServingBenchmark
             Add(new RestTarget(ResultTable.BareKestrel, model, bare.BaseAddress, model.Name, RestEncoding.Json), "constant response", options.Concurrency);
         }
 
+        if (options.Targets.Contains("bare-grpc"))
+        {
+            var bareGrpc = await BareGrpcServer.StartAsync(model).ConfigureAwait(false);
+            disposables.Add(bareGrpc);
+            Add(new GrpcTarget(ResultTable.BareGrpc, model, bareGrpc.BaseAddress, model.Name), "constant response", options.Concurrency);
+        }
+
         if (options.Targets.Contains("naive"))
         {
             var naive = await NaiveServer.StartAsync(model).ConfigureAwait(false);

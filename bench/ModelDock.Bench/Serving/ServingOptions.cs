@@ -8,7 +8,7 @@ internal sealed record ServingOptions
     public const string Usage =
         """
         serving [--duration-seconds N] [--warmup-seconds N] [--rounds N]
-                [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,naive,json,binary,grpc]
+                [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,bare-grpc,naive,json,binary,grpc]
                 [--batching direct,batched,idle] [--max-batch-size N] [--max-queue-delay-us N]
                 [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--markdown FILE]
                 [--load-generator h2load|internal]  (default: h2load when it is on the PATH)
@@ -25,7 +25,7 @@ internal sealed record ServingOptions
 
     public IReadOnlyList<string> Models { get; init; } = ["S", "L"];
 
-    public IReadOnlySet<string> Targets { get; init; } = new HashSet<string>(["raw", "bare", "naive", "json", "binary", "grpc"]);
+    public IReadOnlySet<string> Targets { get; init; } = new HashSet<string>(["raw", "bare", "bare-grpc", "naive", "json", "binary", "grpc"]);
 
     /// <summary>
     /// ModelDock scheduler configurations to measure: without batching, with dynamic batching, and with

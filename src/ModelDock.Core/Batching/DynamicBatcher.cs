@@ -54,7 +54,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         _time = time;
         _queue = new BatchQueue(options, time);
         _batchSlotCount = options.InstanceCount + 1;
-        _delayTimer = time.CreateTimer(static s => ((DynamicBatcher)s!).OnDelayElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _delayTimer = PreciseTimer.Create(time, static s => ((DynamicBatcher)s!).OnDelayElapsed(), this);
     }
 
     public int QueueDepth
@@ -225,10 +225,6 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
     private void ArmLocked(long now, TimeSpan wait)
     {
-        // Timers count whole milliseconds and round down: a 0.5 ms wait would fire at once, find the
-        // batch not yet due and re-arm, spinning a core until the delay is over. Waiting until the next
-        // whole millisecond costs at most that much latency and no CPU.
-        wait = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling(wait.TotalMilliseconds)));
         var due = now + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         if (_armedAt <= due)
         {
