@@ -101,7 +101,7 @@ internal static class H2LoadGenerator
                 H2LoadLog.PercentileMilliseconds(latencies, 0.50),
                 H2LoadLog.PercentileMilliseconds(latencies, 0.99),
                 serverCpu.TotalMicroseconds / perRequest,
-                (double)allocated / perRequest)
+                LoadResult.AllocationPerRequest(allocated, perRequest))
             {
                 ClientCpuMicrosecondsPerRequest = clientCpu / perRequest,
             };

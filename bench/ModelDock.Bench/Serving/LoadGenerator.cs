@@ -59,7 +59,7 @@ internal static class LoadGenerator
         return result with
         {
             CpuMicrosecondsPerRequest = cpuTime.TotalMicroseconds / requests,
-            AllocatedBytesPerRequest = (double)allocatedBytes / requests,
+            AllocatedBytesPerRequest = LoadResult.AllocationPerRequest(allocatedBytes, requests),
         };
     }
 

@@ -27,6 +27,13 @@ internal sealed record LoadResult(
     public double RowsPerSecond => RequestsPerSecond * RowsPerRequest;
 
     /// <summary>The median of each measure over repeated runs of one point; failures are summed.</summary>
+    /// <summary>
+    /// Bytes allocated per request, or NaN when the process-wide counter went backwards over the
+    /// window (seen now and then with the server GC), so a bogus round does not enter the median.
+    /// </summary>
+    public static double AllocationPerRequest(long allocatedBytes, double requests) =>
+        allocatedBytes < 0 ? double.NaN : allocatedBytes / requests;
+
     public static LoadResult Median(IReadOnlyList<LoadResult> runs)
     {
         static double Mid(IEnumerable<double> values)

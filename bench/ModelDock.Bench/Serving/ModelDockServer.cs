@@ -30,6 +30,8 @@ internal sealed class ModelDockServer : IAsyncDisposable
 
     public IReadOnlyList<Config> Configs { get; }
 
+    public ModelServer ModelServer => _modelServer;
+
     public Uri HttpAddress => _host.HttpAddress;
 
     public Uri GrpcAddress => _host.GrpcAddress;
@@ -76,9 +78,15 @@ internal sealed class ModelDockServer : IAsyncDisposable
 
     private static Config Batched(BenchModel model, ServingOptions options, int delay, bool dispatchWhenIdle) => new(
         model.Name + (dispatchWhenIdle ? "_idle" : "_batched"),
-        string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {delay} µs{(dispatchWhenIdle ? ", when idle" : "")}"),
+        string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {delay} µs{(dispatchWhenIdle ? ", when idle" : "")}{Variations(model, options)}"),
         string.Create(CultureInfo.InvariantCulture,
-            $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.MaxBatchSize}}], "dispatch_when_idle": {{(dispatchWhenIdle ? "true" : "false")}}}, "instance_group": [{"count": 1}], {{IntraOp(options.BatchedIntraOpThreads)}}}"""));
+            $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.PreferredBatchSize ?? options.MaxBatchSize}}], "dispatch_when_idle": {{(dispatchWhenIdle ? "true" : "false")}}}, "instance_group": [{"count": {{options.BatchedInstances}}}], {{IntraOp(options.BatchedIntraOpFor(model.Label))}}}"""));
+
+    /// <summary>What differs from the default batched configuration, so rows of different runs are told apart.</summary>
+    private static string Variations(BenchModel model, ServingOptions options) =>
+        (options.PreferredBatchSize is { } preferred ? $", preferred {preferred}" : "")
+        + (options.BatchedInstances != 1 ? $", {options.BatchedInstances} inst." : "")
+        + (options.BatchedIntraOpFor(model.Label) is var threads and > 0 ? $", {threads} ORT thr." : "");
 
     private static string IntraOp(int threads) =>
         "\"parameters\": {\"intra_op_thread_count\": {\"string_value\": \"" + threads.ToString(CultureInfo.InvariantCulture) + "\"}}";

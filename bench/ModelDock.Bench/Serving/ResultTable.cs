@@ -10,6 +10,7 @@ internal static class ResultTable
     public const string BareKestrel = "bare Kestrel (transport limit)";
     public const string BareGrpc = "bare gRPC (transport limit)";
     public const string RawBatch32 = "raw ONNX Runtime, batch 32";
+    public const string InProcess = "ModelDock in process (no transport)";
 
     public static void ComputeRatios(IReadOnlyList<ResultRow> rows)
     {
@@ -20,9 +21,10 @@ internal static class ResultTable
             var limit = row.Target.Contains("gRPC", StringComparison.Ordinal) ? BareGrpc : BareKestrel;
             var bare = rows.FirstOrDefault(r => r.Model == row.Model && r.Target == limit && r.Result.Concurrency == row.Result.Concurrency);
             var compute = rows.Where(r => r.Model == row.Model && r.Target == RawBatch32).Select(r => r.Result.RowsPerSecond).DefaultIfEmpty(0).Max();
-            var isServer = !row.Target.StartsWith("raw", StringComparison.Ordinal);
-            row.VersusNaive = isServer && naive is not null ? row.Result.RowsPerSecond / naive.Result.RowsPerSecond : null;
-            row.VersusTransportLimit = isServer && bare is not null ? row.Result.RequestsPerSecond / bare.Result.RequestsPerSecond : null;
+            var isRaw = row.Target.StartsWith("raw", StringComparison.Ordinal);
+            var hasTransport = !isRaw && row.Target != InProcess;
+            row.VersusNaive = !isRaw && naive is not null ? row.Result.RowsPerSecond / naive.Result.RowsPerSecond : null;
+            row.VersusTransportLimit = hasTransport && bare is not null ? row.Result.RequestsPerSecond / bare.Result.RequestsPerSecond : null;
             row.VersusComputeLimit = compute > 0 ? row.Result.RowsPerSecond / compute : null;
         }
     }
@@ -40,7 +42,7 @@ internal static class ResultTable
             {
                 var r = row.Result;
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {row.Target} | {row.Config} | {r.Concurrency} | {r.RowsPerSecond:N0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {Times(row.VersusNaive)} | {Percent(row.VersusTransportLimit)} | {Percent(row.VersusComputeLimit)} | {r.CpuMicrosecondsPerRequest:F0} | {Micros(r.ClientCpuMicrosecondsPerRequest)} | {r.AllocatedBytesPerRequest / 1024:F1} | {r.Failures} |");
+                    $"| {row.Target} | {row.Config} | {r.Concurrency} | {r.RowsPerSecond:N0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {Times(row.VersusNaive)} | {Percent(row.VersusTransportLimit)} | {Percent(row.VersusComputeLimit)} | {r.CpuMicrosecondsPerRequest:F0} | {Micros(r.ClientCpuMicrosecondsPerRequest)} | {Kilobytes(r.AllocatedBytesPerRequest)} | {r.Failures} |");
             }
 
             text.AppendLine();
@@ -66,10 +68,12 @@ internal static class ResultTable
     {
         var r = row.Result;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{row.Model,-5} {row.Target,-36} {row.Config,-22} {r.Concurrency,5} {r.RowsPerSecond,10:N0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {Times(row.VersusNaive),7} {Percent(row.VersusTransportLimit),6} {Percent(row.VersusComputeLimit),6} {r.CpuMicrosecondsPerRequest,7:F0} {Micros(r.ClientCpuMicrosecondsPerRequest),7} {r.AllocatedBytesPerRequest / 1024,7:F1} {r.Failures,5}");
+            $"{row.Model,-5} {row.Target,-36} {row.Config,-22} {r.Concurrency,5} {r.RowsPerSecond,10:N0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {Times(row.VersusNaive),7} {Percent(row.VersusTransportLimit),6} {Percent(row.VersusComputeLimit),6} {r.CpuMicrosecondsPerRequest,7:F0} {Micros(r.ClientCpuMicrosecondsPerRequest),7} {Kilobytes(r.AllocatedBytesPerRequest),7} {r.Failures,5}");
     }
 
     private static string Micros(double value) => double.IsNaN(value) ? "" : value.ToString("F0", CultureInfo.InvariantCulture);
+
+    private static string Kilobytes(double bytes) => double.IsNaN(bytes) ? "" : (bytes / 1024).ToString("F1", CultureInfo.InvariantCulture);
 
     private static string Times(double? ratio) => ratio is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) + "×" : "";
 

@@ -139,7 +139,7 @@ internal static class ServingBenchmark
             Add(new RestTarget(ResultTable.Naive, model, naive.BaseAddress, model.Name, RestEncoding.Json), "no batching", options.Concurrency);
         }
 
-        if (!options.Targets.Overlaps(["json", "binary", "grpc"]))
+        if (!options.Targets.Overlaps(["inprocess", "json", "binary", "grpc"]))
         {
             return plan;
         }
@@ -148,6 +148,11 @@ internal static class ServingBenchmark
         disposables.Add(server);
         foreach (var config in server.Configs)
         {
+            if (options.Targets.Contains("inprocess"))
+            {
+                Add(new InProcessTarget(model, server.ModelServer, config.ModelName), config.Description, options.Concurrency);
+            }
+
             if (options.Targets.Contains("json"))
             {
                 Add(new RestTarget("ModelDock REST JSON", model, server.HttpAddress, config.ModelName, RestEncoding.Json), config.Description, options.Concurrency);

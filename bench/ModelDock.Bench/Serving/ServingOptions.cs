@@ -8,9 +8,9 @@ internal sealed record ServingOptions
     public const string Usage =
         """
         serving [--duration-seconds N] [--warmup-seconds N] [--rounds N]
-                [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,bare-grpc,naive,json,binary,grpc]
+                [--concurrency 1,16,64] [--models S,L] [--targets raw,bare,bare-grpc,naive,inprocess,json,binary,grpc]
                 [--batching direct,batched,idle] [--max-batch-size N] [--max-queue-delay-us N]
-                [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--markdown FILE]
+                [--direct-instances N] [--direct-intra-op N] [--batched-intra-op N] [--batched-instances N] [--preferred-batch-size N] [--markdown FILE]
                 [--load-generator h2load|internal]  (default: h2load when it is on the PATH)
         """;
 
@@ -25,7 +25,7 @@ internal sealed record ServingOptions
 
     public IReadOnlyList<string> Models { get; init; } = ["S", "L"];
 
-    public IReadOnlySet<string> Targets { get; init; } = new HashSet<string>(["raw", "bare", "bare-grpc", "naive", "json", "binary", "grpc"]);
+    public IReadOnlySet<string> Targets { get; init; } = new HashSet<string>(["raw", "bare", "bare-grpc", "naive", "inprocess", "json", "binary", "grpc"]);
 
     /// <summary>
     /// ModelDock scheduler configurations to measure: without batching, with dynamic batching, and with
@@ -50,8 +50,21 @@ internal sealed record ServingOptions
     /// <summary>ONNX Runtime threads per run without batching; 1 because the instances already use every core.</summary>
     public int DirectIntraOpThreads { get; init; } = 1;
 
-    /// <summary>ONNX Runtime threads per run with batching; 0 lets ONNX Runtime use every core for the one instance.</summary>
-    public int BatchedIntraOpThreads { get; init; }
+    /// <summary>ONNX Runtime threads per run with batching (0 = every core); null = the model's default, <see cref="BatchedIntraOpFor"/>.</summary>
+    public int? BatchedIntraOpThreads { get; init; }
+
+    /// <summary>
+    /// One thread for S: a 32-row run takes ~0.1 ms, too short to split across cores without the
+    /// hand-off costing more than it saves, and the other core parses the next requests meanwhile.
+    /// Every core for L, whose runs are long enough to share.
+    /// </summary>
+    public int BatchedIntraOpFor(string model) => BatchedIntraOpThreads ?? (model == "S" ? 1 : 0);
+
+    /// <summary>Model instances with batching; one by default, so a forming batch waits for a whole core's worth of rows.</summary>
+    public int BatchedInstances { get; init; } = 1;
+
+    /// <summary>The batch size dispatched as soon as it is queued; null = max batch size.</summary>
+    public int? PreferredBatchSize { get; init; }
 
     public string? MarkdownFile { get; init; }
 
@@ -85,6 +98,8 @@ internal sealed record ServingOptions
                 "--max-batch-size" => options with { MaxBatchSize = PositiveInt(name, value) },
                 "--direct-intra-op" => options with { DirectIntraOpThreads = NonNegativeInt(name, value) },
                 "--batched-intra-op" => options with { BatchedIntraOpThreads = NonNegativeInt(name, value) },
+                "--batched-instances" => options with { BatchedInstances = PositiveInt(name, value) },
+                "--preferred-batch-size" => options with { PreferredBatchSize = PositiveInt(name, value) },
                 "--direct-instances" => options with { DirectInstances = PositiveInt(name, value) },
                 "--max-queue-delay-us" => options with { MaxQueueDelayMicroseconds = PositiveInt(name, value) },
                 "--markdown" => options with { MarkdownFile = value },

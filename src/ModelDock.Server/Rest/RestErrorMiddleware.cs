@@ -20,13 +20,16 @@ internal sealed class RestErrorMiddleware
         _logger = logger;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>gRPC calls answer their errors in trailers, so they pass straight through without an async frame.</summary>
+    public Task InvokeAsync(HttpContext context) => IsGrpc(context) ? _next(context) : InvokeRestAsync(context);
+
+    private async Task InvokeRestAsync(HttpContext context)
     {
         try
         {
             await _next(context);
         }
-        catch (Exception e) when (!context.Response.HasStarted && !IsGrpc(context))
+        catch (Exception e) when (!context.Response.HasStarted)
         {
             if (context.RequestAborted.IsCancellationRequested)
             {
