@@ -17,12 +17,18 @@ namespace ModelDock.Batching;
 internal sealed partial class PreciseTimer : ITimer
 {
     private const long NotArmed = long.MaxValue;
+    private const long Awake = long.MinValue;
     private static readonly long TicksPerMillisecond = Stopwatch.Frequency / 1000;
 
     // A monitor, not a Lock: the timer thread sleeps with Monitor.Wait.
     private static readonly object Gate = new();
     private static readonly List<PreciseTimer> Armed = [];
     private static Thread? _thread;
+
+    // When the timer thread will wake up by itself; Awake while it is running or sleeping the
+    // sub-millisecond rest (it looks at every timer before it sleeps again). A timer due later needs
+    // no pulse: waking the thread only for it to go back to sleep costs a context switch per request.
+    private static long _wakeAt = Awake;
 
     private readonly TimerCallback _callback;
     private readonly object? _state;
@@ -77,7 +83,10 @@ internal sealed partial class PreciseTimer : ITimer
                 _thread.Start();
             }
 
-            Monitor.Pulse(Gate);
+            if (_due < _wakeAt)
+            {
+                Monitor.Pulse(Gate);
+            }
         }
 
         return true;
@@ -118,7 +127,10 @@ internal sealed partial class PreciseTimer : ITimer
                 while (!TakeDueLocked(due, out remaining) && remaining >= TicksPerMillisecond)
                 {
                     // Monitor waits count whole milliseconds: wake up to one early and sleep the rest below.
-                    Monitor.Wait(Gate, remaining == NotArmed ? Timeout.Infinite : (int)Math.Min(int.MaxValue, remaining / TicksPerMillisecond));
+                    var milliseconds = remaining == NotArmed ? Timeout.Infinite : (int)Math.Min(int.MaxValue, remaining / TicksPerMillisecond);
+                    _wakeAt = remaining == NotArmed ? NotArmed : Stopwatch.GetTimestamp() + (milliseconds * TicksPerMillisecond);
+                    Monitor.Wait(Gate, milliseconds);
+                    _wakeAt = Awake;
                 }
             }
 
