@@ -13,29 +13,16 @@ namespace ModelDock.Bench.Serving;
 /// the request message parsed by protobuf and its raw input read, and a constant response of the size
 /// a real one has. No model, no validation, no batching.
 /// </summary>
-internal sealed class BareGrpcServer : IAsyncDisposable
+internal static class BareGrpcServer
 {
-    private readonly WebApplication _app;
-
-    private BareGrpcServer(WebApplication app) => _app = app;
-
-    public Uri BaseAddress => LoopbackHost.BaseAddress(_app);
-
-    public static async Task<BareGrpcServer> StartAsync(BenchModel model)
+    public static Task<LoopbackServer> StartAsync(BenchModel model)
     {
-        var builder = LoopbackHost.CreateBuilder(HttpProtocols.Http2);
+        var builder = LoopbackServer.CreateBuilder(HttpProtocols.Http2);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(new ConstantInferenceService(model));
         var app = builder.Build();
         app.MapGrpcService<ConstantInferenceService>();
-        await app.StartAsync().ConfigureAwait(false);
-        return new BareGrpcServer(app);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        return LoopbackServer.StartAsync(app);
     }
 
     private sealed class ConstantInferenceService : GRPCInferenceService.GRPCInferenceServiceBase

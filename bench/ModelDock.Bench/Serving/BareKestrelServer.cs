@@ -10,18 +10,12 @@ namespace ModelDock.Bench.Serving;
 /// The transport limit: Kestrel and routing, a full parse of the same OIP JSON request, and a constant
 /// response of the size a real one has. No model, no validation, no response serialization.
 /// </summary>
-internal sealed class BareKestrelServer : IAsyncDisposable
+internal static class BareKestrelServer
 {
-    private readonly WebApplication _app;
-
-    private BareKestrelServer(WebApplication app) => _app = app;
-
-    public Uri BaseAddress => LoopbackHost.BaseAddress(_app);
-
-    public static async Task<BareKestrelServer> StartAsync(BenchModel model)
+    public static Task<LoopbackServer> StartAsync(BenchModel model)
     {
         var response = OipPayloads.JsonResponse(model);
-        var app = LoopbackHost.CreateBuilder().Build();
+        var app = LoopbackServer.CreateBuilder().Build();
         app.MapPost("/v2/models/{name}/infer", async context =>
         {
             var reader = context.Request.BodyReader;
@@ -49,8 +43,7 @@ internal sealed class BareKestrelServer : IAsyncDisposable
             context.Response.ContentLength = response.Length;
             await context.Response.Body.WriteAsync(response).ConfigureAwait(false);
         });
-        await app.StartAsync().ConfigureAwait(false);
-        return new BareKestrelServer(app);
+        return LoopbackServer.StartAsync(app);
     }
 
     /// <summary>Reads every token and converts every number to a float, as a real parser must.</summary>
@@ -71,9 +64,4 @@ internal sealed class BareKestrelServer : IAsyncDisposable
         return float.IsNaN(sum) ? 0 : count;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
 }

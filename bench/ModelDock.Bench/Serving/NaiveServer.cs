@@ -11,23 +11,12 @@ namespace ModelDock.Bench.Serving;
 /// with System.Text.Json, runs the model once per request (no batching) and returns an object that is
 /// serialized back to JSON.
 /// </summary>
-internal sealed class NaiveServer : IAsyncDisposable
+internal static class NaiveServer
 {
-    private readonly WebApplication _app;
-    private readonly InferenceSession _session;
-
-    private NaiveServer(WebApplication app, InferenceSession session)
-    {
-        _app = app;
-        _session = session;
-    }
-
-    public Uri BaseAddress => LoopbackHost.BaseAddress(_app);
-
-    public static async Task<NaiveServer> StartAsync(BenchModel model)
+    public static Task<LoopbackServer> StartAsync(BenchModel model)
     {
         var session = new InferenceSession(model.Onnx);
-        var builder = LoopbackHost.CreateBuilder();
+        var builder = LoopbackServer.CreateBuilder();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         var app = builder.Build();
         app.MapPost("/v2/models/{name}/infer", (string name, NaiveRequest request) =>
@@ -44,15 +33,7 @@ internal sealed class NaiveServer : IAsyncDisposable
                 Outputs = [new NaiveTensor { Name = session.OutputNames[0], Datatype = "FP32", Shape = shape, Data = output.GetTensorDataAsSpan<float>().ToArray() }],
             });
         });
-        await app.StartAsync().ConfigureAwait(false);
-        return new NaiveServer(app, session);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-        _session.Dispose();
+        return LoopbackServer.StartAsync(app, session);
     }
 
     internal sealed class NaiveRequest

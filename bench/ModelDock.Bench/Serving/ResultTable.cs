@@ -55,7 +55,7 @@ internal static class ResultTable
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"{"model",-5} {"target",-36} {"config",-22} {"conc",5} {"rows/s",10} {"p50 ms",8} {"p99 ms",8} {"×naive",7} {"%bare",6} {"%comp",6} {"cpu µs",7} {"gen µs",7} {"KB/req",7} {"err",5}");
+            $"{"model",-5} {"target",-36} {"config",-22} {"conc",5} {"rows/s",10} {"p50 ms",8} {"p99 ms",8} {"×naive",7} {"%limit",6} {"%comp",6} {"cpu µs",7} {"gen µs",7} {"KB/req",7} {"err",5}");
         foreach (var row in rows)
         {
             text.AppendLine(Line(row));
