@@ -129,6 +129,34 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             serving.Config.MaxBatchSize);
     }
 
+    public ModelConfiguration GetConfiguration(string model, string? version)
+    {
+        var serving = Resolve(Find(model), model, version);
+        var config = serving.Config;
+        var batching = config.MaxBatchSize > 0 && config.DynamicBatching is { } d
+            ? new DynamicBatchingConfiguration(
+                d.PreferredBatchSizes,
+                (long)d.MaxQueueDelay.TotalMicroseconds,
+                config.ToSchedulerOptions().MaxQueueSize is var bound and < int.MaxValue ? bound : 0,
+                (long)(d.DefaultTimeout?.TotalMicroseconds ?? 0))
+            : null;
+        return new ModelConfiguration(
+            model,
+            serving.Backend.Platform,
+            "onnxruntime",
+            config.MaxBatchSize,
+            WithoutBatchDimension(serving.Signature.Inputs, config.MaxBatchSize),
+            WithoutBatchDimension(serving.Signature.Outputs, config.MaxBatchSize),
+            batching,
+            config.InstanceCount,
+            config.VersionPolicy.LatestCount,
+            config.VersionPolicy.SpecificVersions);
+    }
+
+    /// <summary>Triton's config lists the dims of one row; the batch dimension is implied by max_batch_size.</summary>
+    private static List<TensorSpec> WithoutBatchDimension(IReadOnlyList<TensorSpec> tensors, int maxBatchSize) =>
+        maxBatchSize > 0 ? [.. tensors.Select(t => t with { Shape = t.Shape[1..] })] : [.. tensors];
+
     public bool IsModelReady(string model, string? version)
     {
         var entry = Current(model);

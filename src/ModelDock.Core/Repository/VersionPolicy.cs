@@ -7,13 +7,21 @@ internal abstract record VersionPolicy
 
     public static VersionPolicy All { get; } = new AllVersions();
 
-    public static VersionPolicy Specific(IReadOnlyList<long> versions) => new SpecificVersions(versions);
+    public static VersionPolicy Specific(IReadOnlyList<long> versions) => new SpecificPolicy(versions);
+
+    /// <summary>N of the latest-N policy; null for the others.</summary>
+    public virtual int? LatestCount => null;
+
+    /// <summary>The versions of the specific policy; null for the others.</summary>
+    public virtual IReadOnlyList<long>? SpecificVersions => null;
 
     /// <summary>The versions to serve out of those present on disk, ascending.</summary>
     public abstract IReadOnlyList<long> Select(IReadOnlyList<long> available);
 
     private sealed record LatestVersions(int Count) : VersionPolicy
     {
+        public override int? LatestCount => Count;
+
         public override IReadOnlyList<long> Select(IReadOnlyList<long> available) =>
             available.Order().TakeLast(Count).ToList();
 
@@ -27,8 +35,10 @@ internal abstract record VersionPolicy
         public override string ToString() => "all";
     }
 
-    private sealed record SpecificVersions(IReadOnlyList<long> Versions) : VersionPolicy
+    private sealed record SpecificPolicy(IReadOnlyList<long> Versions) : VersionPolicy
     {
+        public override IReadOnlyList<long>? SpecificVersions => Versions;
+
         public override IReadOnlyList<long> Select(IReadOnlyList<long> available) =>
             available.Where(Versions.Contains).Order().ToList();
 

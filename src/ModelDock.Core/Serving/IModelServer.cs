@@ -14,6 +14,9 @@ public interface IModelServer
     /// <summary>Throws NotFound for an unknown model or version.</summary>
     ModelMetadata GetMetadata(string model, string? version);
 
+    /// <summary>The effective configuration of a served version; throws NotFound like <see cref="GetMetadata"/>.</summary>
+    ModelConfiguration GetConfiguration(string model, string? version);
+
     /// <summary>False for unknown or not yet loaded models, never throws.</summary>
     bool IsModelReady(string model, string? version);
 

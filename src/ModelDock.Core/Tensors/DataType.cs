@@ -29,6 +29,12 @@ public static class DataTypes
     /// <summary>The protocol's spelling, e.g. <c>FP32</c>.</summary>
     public static string ToWireName(this DataType type) => WireNames[(int)type];
 
+    /// <summary>The name in Triton's model configuration, e.g. <c>TYPE_FP32</c>; BYTES is <c>TYPE_STRING</c> there.</summary>
+    public static string ToConfigName(this DataType type) => type == DataType.Bytes ? "TYPE_STRING" : "TYPE_" + type.ToWireName();
+
+    /// <summary>The value in Triton's model configuration enum: the same order as here, from 1 (0 is TYPE_INVALID).</summary>
+    public static int ToConfigValue(this DataType type) => (int)type + 1;
+
     /// <summary>Bytes per element; 0 for the variable-size <see cref="DataType.Bytes"/>.</summary>
     public static int ElementSize(this DataType type) => Sizes[(int)type];
 

@@ -54,6 +54,12 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         return GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0);
     }
 
+    public override Task<ModelConfigResponse> ModelConfig(ModelConfigRequest request, ServerCallContext context) =>
+        Task.FromResult(new ModelConfigResponse
+        {
+            Config = GrpcModelConfig.ToMessage(_server.GetConfiguration(request.Name, VersionOrNull(request.Version))),
+        });
+
     public override Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
     {
         var stats = _server.GetStatistics(string.IsNullOrEmpty(request.Name) ? null : request.Name, VersionOrNull(request.Version));

@@ -52,6 +52,88 @@ internal sealed class MetadataEndpoints
         });
     }
 
+    /// <summary>Triton's model configuration extension: the effective config in Triton's JSON field names.</summary>
+    public Task ConfigAsync(HttpContext context)
+    {
+        var config = _server.GetConfiguration(RouteValues.Model(context)!, RouteValues.Version(context));
+        return JsonResponses.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("name"u8, config.Name);
+            w.WriteString("platform"u8, config.Platform);
+            w.WriteString("backend"u8, config.Backend);
+            w.WriteStartObject("version_policy"u8);
+            if (config.LatestVersions is { } latest)
+            {
+                w.WriteStartObject("latest"u8);
+                w.WriteNumber("num_versions"u8, latest);
+                w.WriteEndObject();
+            }
+            else if (config.SpecificVersions is { } versions)
+            {
+                w.WriteStartObject("specific"u8);
+                WriteNumbers(w, "versions"u8, versions);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteStartObject("all"u8);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+            w.WriteNumber("max_batch_size"u8, config.MaxBatchSize);
+            WriteConfigTensors(w, "input"u8, config.Inputs);
+            WriteConfigTensors(w, "output"u8, config.Outputs);
+            if (config.DynamicBatching is { } batching)
+            {
+                w.WriteStartObject("dynamic_batching"u8);
+                WriteNumbers(w, "preferred_batch_size"u8, batching.PreferredBatchSizes.Select(size => (long)size));
+                w.WriteNumber("max_queue_delay_microseconds"u8, batching.MaxQueueDelayMicroseconds);
+                w.WriteStartObject("default_queue_policy"u8);
+                w.WriteNumber("default_timeout_microseconds"u8, batching.DefaultTimeoutMicroseconds);
+                w.WriteNumber("max_queue_size"u8, batching.MaxQueueSize);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteStartArray("instance_group"u8);
+            w.WriteStartObject();
+            w.WriteString("name"u8, config.Name + "_0");
+            w.WriteString("kind"u8, "KIND_CPU");
+            w.WriteNumber("count"u8, config.InstanceCount);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void WriteConfigTensors(Utf8JsonWriter w, ReadOnlySpan<byte> property, IReadOnlyList<TensorSpec> tensors)
+    {
+        w.WriteStartArray(property);
+        foreach (var t in tensors)
+        {
+            w.WriteStartObject();
+            w.WriteString("name"u8, t.Name);
+            w.WriteString("data_type"u8, t.DataType.ToConfigName());
+            WriteNumbers(w, "dims"u8, t.Shape);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter w, ReadOnlySpan<byte> property, IEnumerable<long> values)
+    {
+        w.WriteStartArray(property);
+        foreach (var v in values)
+        {
+            w.WriteNumberValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
     private static void WriteTensors(Utf8JsonWriter w, ReadOnlySpan<byte> property, IReadOnlyList<TensorSpec> tensors)
     {
         w.WriteStartArray(property);
@@ -60,13 +142,7 @@ internal sealed class MetadataEndpoints
             w.WriteStartObject();
             w.WriteString("name"u8, t.Name);
             w.WriteString("datatype"u8, t.DataType.ToWireName());
-            w.WriteStartArray("shape"u8);
-            foreach (var d in t.Shape)
-            {
-                w.WriteNumberValue(d);
-            }
-
-            w.WriteEndArray();
+            WriteNumbers(w, "shape"u8, t.Shape);
             w.WriteEndObject();
         }
 

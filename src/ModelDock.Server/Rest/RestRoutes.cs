@@ -4,7 +4,7 @@ using ModelDock.Serving;
 
 namespace ModelDock.Server.Rest;
 
-/// <summary>The Open Inference Protocol REST route table, with Triton's repository and statistics extensions.</summary>
+/// <summary>The Open Inference Protocol REST route table, with Triton's configuration, repository and statistics extensions.</summary>
 internal static class RestRoutes
 {
     public static void MapOpenInferenceProtocol(this IEndpointRouteBuilder routes, IModelServer server, long maxRequestBodyBytes)
@@ -22,6 +22,8 @@ internal static class RestRoutes
         routes.MapGet("/v2/models/stats", statistics.GetAsync);
         routes.MapGet("/v2/models/{model}", metadata.ModelAsync);
         routes.MapGet("/v2/models/{model}/versions/{version}", metadata.ModelAsync);
+        routes.MapGet("/v2/models/{model}/config", metadata.ConfigAsync);
+        routes.MapGet("/v2/models/{model}/versions/{version}/config", metadata.ConfigAsync);
         routes.MapGet("/v2/models/{model}/ready", health.ModelReadyAsync);
         routes.MapGet("/v2/models/{model}/versions/{version}/ready", health.ModelReadyAsync);
         routes.MapGet("/v2/models/{model}/stats", statistics.GetAsync);

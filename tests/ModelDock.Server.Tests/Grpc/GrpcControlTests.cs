@@ -72,6 +72,41 @@ public sealed class GrpcControlTests
     }
 
     [Fact]
+    public async Task ModelConfig_DynamicallyBatchedModel_ReportsTritonConfigAndUnknownIsNotFound()
+    {
+        var response = await _server.Grpc.ModelConfigAsync(new ModelConfigRequest { Name = ServerFixture.Slow });
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => _server.Grpc.ModelConfigAsync(new ModelConfigRequest { Name = "nope" }).ResponseAsync);
+
+        var config = response.Config;
+        Assert.Equal(ServerFixture.Slow, config.Name);
+        Assert.Equal(1, config.MaxBatchSize);
+        Assert.Equal(1u, config.VersionPolicy.Latest.NumVersions);
+        Assert.Equal(ModelDataType.TypeFp32, config.Input[0].DataType);
+        Assert.Equal([2L], config.Input[0].Dims);
+        Assert.Equal(ModelConfig.SchedulingChoiceOneofCase.DynamicBatching, config.SchedulingChoiceCase);
+        Assert.Equal(1u, config.DynamicBatching.DefaultQueuePolicy.MaxQueueSize);
+        Assert.Equal(ModelInstanceGroup.Types.Kind.Cpu, config.InstanceGroup[0].Kind);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public void ModelConfigMessages_UseTritonsFieldNumbers()
+    {
+        // The numbers are the wire contract with tritonclient and perf_analyzer (model_config.proto).
+        Assert.Equal(
+            [("name", 1), ("platform", 2), ("backend", 17), ("version_policy", 3), ("max_batch_size", 4), ("input", 5), ("output", 6), ("dynamic_batching", 11), ("instance_group", 7), ("parameters", 14)],
+            ModelConfig.Descriptor.Fields.InDeclarationOrder().Select(f => (f.Name, f.FieldNumber)).ToArray());
+        Assert.Equal(
+            [("name", 1), ("data_type", 2), ("format", 3), ("dims", 4)],
+            ModelInput.Descriptor.Fields.InDeclarationOrder().Select(f => (f.Name, f.FieldNumber)).ToArray());
+        Assert.Equal(
+            [("preferred_batch_size", 1), ("max_queue_delay_microseconds", 2), ("default_queue_policy", 6)],
+            ModelDynamicBatching.Descriptor.Fields.InDeclarationOrder().Select(f => (f.Name, f.FieldNumber)).ToArray());
+        Assert.Equal(11, (int)ModelDataType.TypeFp32);
+        Assert.Equal(13, (int)ModelDataType.TypeString);
+    }
+
+    [Fact]
     public async Task Repository_UnloadThenLoad_ChangesIndexAndReadiness()
     {
         await _server.Grpc.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = ServerFixture.Spare });

@@ -11,6 +11,8 @@ internal sealed class EmptyModelServer : IModelServer
 
     public ModelMetadata GetMetadata(string model, string? version) => throw ModelDockException.NotFound($"model '{model}' not found");
 
+    public ModelConfiguration GetConfiguration(string model, string? version) => throw ModelDockException.NotFound($"model '{model}' not found");
+
     public bool IsModelReady(string model, string? version) => false;
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken) =>

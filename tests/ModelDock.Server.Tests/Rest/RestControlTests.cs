@@ -45,7 +45,7 @@ public sealed class RestControlTests
         Assert.Equal("modeldock", result.Json.GetProperty("name").GetString());
         Assert.False(string.IsNullOrEmpty(result.Json.GetProperty("version").GetString()));
         var extensions = result.Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetString()!).ToArray();
-        Assert.Equal(["binary_tensor_data", "model_repository", "statistics", "parameters", "schedule_policy"], extensions);
+        Assert.Equal(["binary_tensor_data", "model_repository", "model_configuration", "statistics", "parameters", "schedule_policy"], extensions);
     }
 
     [Fact]
@@ -64,6 +64,59 @@ public sealed class RestControlTests
         var output = result.Json.GetProperty("outputs")[0];
         Assert.Equal(DemoModels.TwoInputOutput, output.GetProperty("name").GetString());
         Assert.Equal([-1L, 1L], RestCalls.Shape(output));
+    }
+
+    [Fact]
+    public async Task ModelConfig_DynamicallyBatchedModel_ReportsTritonFieldsWithoutTheBatchDimension()
+    {
+        var result = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Slow}/config");
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        var config = result.Json;
+        Assert.Equal(ServerFixture.Slow, config.GetProperty("name").GetString());
+        Assert.Equal("onnxruntime", config.GetProperty("backend").GetString());
+        Assert.Equal(1, config.GetProperty("max_batch_size").GetInt32());
+        Assert.Equal(1, config.GetProperty("version_policy").GetProperty("latest").GetProperty("num_versions").GetInt32());
+        var input = config.GetProperty("input")[0];
+        Assert.Equal(DemoModels.MlpInput, input.GetProperty("name").GetString());
+        Assert.Equal("TYPE_FP32", input.GetProperty("data_type").GetString());
+        Assert.Equal([2L], input.GetProperty("dims").EnumerateArray().Select(d => d.GetInt64()).ToArray());
+        Assert.Equal([2L], config.GetProperty("output")[0].GetProperty("dims").EnumerateArray().Select(d => d.GetInt64()).ToArray());
+        var batching = config.GetProperty("dynamic_batching");
+        Assert.Equal(0, batching.GetProperty("max_queue_delay_microseconds").GetInt64());
+        Assert.Equal(1, batching.GetProperty("default_queue_policy").GetProperty("max_queue_size").GetInt32());
+        Assert.Equal(1, config.GetProperty("instance_group")[0].GetProperty("count").GetInt32());
+        Assert.Equal("KIND_CPU", config.GetProperty("instance_group")[0].GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task ModelConfig_ModelsWithoutDynamicBatching_ReportTheirTypesDimsAndPolicy()
+    {
+        var twoInput = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.TwoInput}/config");
+        var strings = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Strings}/config");
+        var noBatch = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.NoBatch}/config");
+        var noBatchMetadata = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.NoBatch}");
+        var versioned = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Versioned}/versions/2/config");
+
+        Assert.Equal(["TYPE_INT64", "TYPE_FP32"], twoInput.Json.GetProperty("input").EnumerateArray().Select(i => i.GetProperty("data_type").GetString()!).ToArray());
+        Assert.Equal([(long)DemoModels.TwoInputWidth], twoInput.Json.GetProperty("input")[0].GetProperty("dims").EnumerateArray().Select(d => d.GetInt64()).ToArray());
+        Assert.False(twoInput.Json.TryGetProperty("dynamic_batching", out _));
+        Assert.Equal("TYPE_STRING", strings.Json.GetProperty("input")[0].GetProperty("data_type").GetString());
+        Assert.Equal(0, noBatch.Json.GetProperty("max_batch_size").GetInt32());
+        Assert.Equal(
+            RestCalls.Shape(noBatchMetadata.Json.GetProperty("inputs")[0]),
+            noBatch.Json.GetProperty("input")[0].GetProperty("dims").EnumerateArray().Select(d => d.GetInt64()).ToArray());
+        Assert.True(versioned.Json.GetProperty("version_policy").TryGetProperty("all", out _));
+        Assert.Equal(DemoModels.IdentityInput, versioned.Json.GetProperty("input")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task ModelConfig_UnknownModel_Returns404()
+    {
+        var result = await _server.Http.GetJsonAsync("/v2/models/nope/config");
+
+        Assert.Equal(HttpStatusCode.NotFound, result.Status);
+        Assert.Contains("nope", result.Json.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
