@@ -118,6 +118,12 @@ internal sealed partial class PreciseTimer : ITimer
 
     private static void Run()
     {
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows wakes sleepers on a 15.6 ms tick unless a process asks for 1 ms.
+            _ = TimeBeginPeriod(1);
+        }
+
         var due = new List<PreciseTimer>();
         while (true)
         {
@@ -175,8 +181,8 @@ internal sealed partial class PreciseTimer : ITimer
     }
 
     /// <summary>
-    /// Sleeps the sub-millisecond rest of a wait without holding the lock. Unix has nanosleep; elsewhere
-    /// the wait rounds up to the next millisecond, which is late but never early.
+    /// Sleeps the sub-millisecond rest of a wait without holding the lock. Unix has nanosleep; on
+    /// Windows the wait rounds up to the next millisecond, which is late but never early.
     /// </summary>
     private static void SleepUnderOneMillisecond(long ticks)
     {
@@ -189,6 +195,9 @@ internal sealed partial class PreciseTimer : ITimer
         var request = new UnixTimeSpec { Seconds = 0, Nanoseconds = (nint)(ticks * 1_000_000_000 / Stopwatch.Frequency) };
         _ = NanoSleep(in request, IntPtr.Zero);
     }
+
+    [LibraryImport("winmm", EntryPoint = "timeBeginPeriod")]
+    private static partial uint TimeBeginPeriod(uint milliseconds);
 
     [LibraryImport("libc", EntryPoint = "nanosleep")]
     private static partial int NanoSleep(in UnixTimeSpec request, IntPtr remaining);
