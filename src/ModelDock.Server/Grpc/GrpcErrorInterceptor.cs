@@ -6,7 +6,7 @@ using ModelDock.Server.Errors;
 
 namespace ModelDock.Server.Grpc;
 
-/// <summary>Turns every exception escaping a gRPC method into an <see cref="RpcException"/> with the mapped status.</summary>
+/// <summary>Turns every exception escaping a gRPC method, unary or streaming, into an <see cref="RpcException"/> with the mapped status.</summary>
 internal sealed class GrpcErrorInterceptor : Interceptor
 {
     private readonly ILogger<GrpcErrorInterceptor> _logger;
@@ -23,19 +23,36 @@ internal sealed class GrpcErrorInterceptor : Interceptor
         {
             return await continuation(request, context);
         }
-        catch (RpcException)
+        catch (Exception e) when (e is not RpcException)
         {
-            throw;
+            throw Map(e, context);
         }
-        catch (Exception e)
-        {
-            var (kind, message) = ErrorMapping.Classify(e);
-            if (kind == ErrorKind.Internal)
-            {
-                _logger.LogError(e, "Unhandled error in {Method}", context.Method);
-            }
+    }
 
-            throw ErrorMapping.ToRpcException(kind, message);
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
         }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Map(e, context);
+        }
+    }
+
+    private RpcException Map(Exception e, ServerCallContext context)
+    {
+        var (kind, message) = ErrorMapping.Classify(e);
+        if (kind == ErrorKind.Internal)
+        {
+            _logger.LogError(e, "Unhandled error in {Method}", context.Method);
+        }
+
+        return ErrorMapping.ToRpcException(kind, message);
     }
 }

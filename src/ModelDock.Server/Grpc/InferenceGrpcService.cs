@@ -1,5 +1,7 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Server.Errors;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Shared;
 using ModelDock.Serving;
@@ -12,13 +14,18 @@ namespace ModelDock.Server.Grpc;
 /// <summary><c>inference.GRPCInferenceService</c>: translates messages and calls the model server, nothing else.</summary>
 internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceServiceBase
 {
+    // Requests of one stream that may run at once; more wait for a slot, so a client cannot queue without bound.
+    private const int StreamConcurrency = 64;
+
     private readonly IModelServer _server;
     private readonly TimeProvider _time;
+    private readonly ILogger<InferenceGrpcService> _logger;
 
-    public InferenceGrpcService(IModelServer server, TimeProvider time)
+    public InferenceGrpcService(IModelServer server, TimeProvider time, ILogger<InferenceGrpcService> logger)
     {
         _server = server;
         _time = time;
+        _logger = logger;
     }
 
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
@@ -52,6 +59,78 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline));
         var response = await _server.InferAsync(inference, context.CancellationToken);
         return GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0);
+    }
+
+    /// <summary>
+    /// Triton's streaming inference: every request on the stream runs as it arrives, side by side
+    /// (so they batch like separate calls), and each answer is written when it is ready, in
+    /// completion order; clients match answers to requests by id. A failed request answers with
+    /// <c>error_message</c> and the stream stays open.
+    /// </summary>
+    public override async Task ModelStreamInfer(
+        IAsyncStreamReader<ModelInferRequest> requestStream,
+        IServerStreamWriter<ModelStreamInferResponse> responseStream,
+        ServerCallContext context)
+    {
+        using var slots = new SemaphoreSlim(StreamConcurrency, StreamConcurrency);
+        using var writer = new SemaphoreSlim(1, 1);
+        var running = new List<Task>();
+        try
+        {
+            await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                await slots.WaitAsync(context.CancellationToken);
+                running.RemoveAll(static t => t.IsCompleted);
+                running.Add(AnswerAsync(request));
+            }
+        }
+        finally
+        {
+            // The semaphores must outlive every answer, also when the client leaves mid-stream.
+            await Task.WhenAll(running);
+        }
+
+        async Task AnswerAsync(ModelInferRequest request)
+        {
+            ModelStreamInferResponse answer;
+            try
+            {
+                var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline));
+                var response = await _server.InferAsync(inference, context.CancellationToken);
+                answer = new ModelStreamInferResponse { InferResponse = GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0) };
+            }
+            catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
+            {
+                var (kind, message) = ErrorMapping.Classify(e);
+                if (kind == ErrorKind.Internal)
+                {
+                    _logger.LogError(e, "Unhandled error in a streamed inference for model {Model}", request.ModelName);
+                }
+
+                answer = new ModelStreamInferResponse { ErrorMessage = message };
+            }
+            finally
+            {
+                slots.Release();
+            }
+
+            try
+            {
+                await writer.WaitAsync(context.CancellationToken);
+                try
+                {
+                    await responseStream.WriteAsync(answer, context.CancellationToken);
+                }
+                finally
+                {
+                    writer.Release();
+                }
+            }
+            catch (Exception) when (context.CancellationToken.IsCancellationRequested)
+            {
+                // The client has gone; nobody is left to answer.
+            }
+        }
     }
 
     public override Task<ModelConfigResponse> ModelConfig(ModelConfigRequest request, ServerCallContext context) =>
