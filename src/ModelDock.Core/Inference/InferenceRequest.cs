@@ -33,4 +33,5 @@ public sealed class InferenceRequest
 /// <summary>An output the caller asked for, with the transport hints that travel with it.</summary>
 /// <param name="Name">The output's name in the model's signature.</param>
 /// <param name="Binary">REST only: return this output in the binary tensor extension (null = request default).</param>
-public sealed record RequestedOutput(string Name, bool? Binary = null);
+/// <param name="ClassCount">The classification extension's k: answer with the top k classes instead of the values; 0 = off.</param>
+public sealed record RequestedOutput(string Name, bool? Binary = null, int ClassCount = 0);

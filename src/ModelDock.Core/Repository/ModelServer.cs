@@ -187,7 +187,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
                 ModelName = version.Model,
                 ModelVersion = version.VersionText,
                 Id = request.Id,
-                Outputs = Named(result.Outputs, outputNames),
+                Outputs = Classify(Named(result.Outputs, outputNames), request.Outputs, version.Config.MaxBatchSize > 0),
             };
         }
         catch (ModelDockException)
@@ -626,6 +626,27 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
     private static bool IsModelName(string model) =>
         model.Length > 0 && model is not ("." or "..") && Path.GetFileName(model) == model
         && model.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
+
+    /// <summary>Outputs asked for with the classification extension become their top-k classes.</summary>
+    private static IReadOnlyList<Tensor> Classify(IReadOnlyList<Tensor> outputs, IReadOnlyList<RequestedOutput> requested, bool batched)
+    {
+        if (!requested.Any(static r => r.ClassCount > 0))
+        {
+            return outputs;
+        }
+
+        var result = outputs.ToArray();
+        foreach (var asked in requested)
+        {
+            if (asked.ClassCount > 0)
+            {
+                var i = Array.FindIndex(result, o => o.Name == asked.Name);
+                result[i] = Classification.TopK(result[i], asked.ClassCount, batched);
+            }
+        }
+
+        return result;
+    }
 
     private static IReadOnlyList<Tensor> Named(IReadOnlyList<Tensor> outputs, IReadOnlyList<string> names)
     {

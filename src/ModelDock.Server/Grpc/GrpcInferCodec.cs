@@ -64,9 +64,24 @@ internal static class GrpcInferCodec
             ModelVersion = string.IsNullOrEmpty(message.ModelVersion) ? null : message.ModelVersion,
             Id = string.IsNullOrEmpty(message.Id) ? null : message.Id,
             Inputs = inputs,
-            Outputs = message.Outputs.Count == 0 ? [] : message.Outputs.Select(o => new RequestedOutput(o.Name)).ToArray(),
+            Outputs = message.Outputs.Count == 0 ? [] : message.Outputs.Select(ToRequestedOutput).ToArray(),
             Parameters = parameters,
             Timeout = Earliest(TimeoutParameter(parameters), deadline),
+        };
+    }
+
+    private static RequestedOutput ToRequestedOutput(ModelInferRequest.Types.InferRequestedOutputTensor output)
+    {
+        if (!output.Parameters.TryGetValue(Classification.Parameter, out var classes))
+        {
+            return new RequestedOutput(output.Name);
+        }
+
+        return classes.ParameterChoiceCase switch
+        {
+            InferParameter.ParameterChoiceOneofCase.Int64Param => new RequestedOutput(output.Name, ClassCount: Classification.CountOf(classes.Int64Param, output.Name)),
+            InferParameter.ParameterChoiceOneofCase.Uint64Param => new RequestedOutput(output.Name, ClassCount: Classification.CountOf((long)Math.Min(classes.Uint64Param, long.MaxValue), output.Name)),
+            _ => throw ModelDockException.InvalidInput($"output '{output.Name}': {Classification.Parameter} must be an integer parameter"),
         };
     }
 

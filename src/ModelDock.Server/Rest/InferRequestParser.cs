@@ -393,12 +393,8 @@ internal static class InferRequestParser
                 throw ModelDockException.InvalidInput($"outputs[{index}] has no 'name'");
             }
 
-            if (parameters is not null && parameters.ContainsKey("classification"))
-            {
-                throw ModelDockException.InvalidInput($"output '{name}': the classification extension is not supported");
-            }
-
-            outputs.Add(new RequestedOutput(name, BoolParameter(parameters, BinaryData, $"output '{name}' parameters")));
+            var classes = LongParameter(parameters, Classification.Parameter, $"output '{name}' parameters") is { } k ? Classification.CountOf(k, name) : 0;
+            outputs.Add(new RequestedOutput(name, BoolParameter(parameters, BinaryData, $"output '{name}' parameters"), classes));
         }
 
         return outputs;

@@ -9,7 +9,7 @@ internal static class ServerInfo
 
     /// <summary>Triton's extension names, for the extensions whose semantics ModelDock implements.</summary>
     public static readonly IReadOnlyList<string> Extensions =
-        ["binary_tensor_data", "model_repository", "model_configuration", "statistics", "parameters", "schedule_policy"];
+        ["binary_tensor_data", "classification", "model_repository", "model_configuration", "statistics", "parameters", "schedule_policy"];
 
     public static readonly string Version = ReadVersion();
 

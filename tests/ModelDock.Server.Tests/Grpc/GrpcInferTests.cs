@@ -76,6 +76,50 @@ public sealed class GrpcInferTests
     }
 
     [Fact]
+    public async Task ModelInfer_ClassificationParameter_AnswersTopClassesAsBytes()
+    {
+        var mlp = _server.MlpModel;
+        var input = ReferenceMath.RandomInputs(2 * mlp.InputSize, seed: 22);
+        var expected = ReferenceMath.MlpForward(mlp.LayerSizes, mlp.Weights, mlp.Biases, input, rows: 2);
+        var request = MlpRequest(2, input);
+        var output = new ModelInferRequest.Types.InferRequestedOutputTensor { Name = DemoModels.MlpOutput };
+        output.Parameters.Add("classification", new InferParameter { Int64Param = 2 });
+        request.Outputs.Add(output);
+
+        var response = await _server.Grpc.ModelInferAsync(request);
+
+        var answer = Assert.Single(response.Outputs);
+        Assert.Equal("BYTES", answer.Datatype);
+        Assert.Equal([2L, 2L], answer.Shape);
+        var classes = answer.Contents.BytesContents.Select(b => b.ToStringUtf8()).ToArray();
+        Rest.RestInferTests.AssertTopClasses(expected, mlp.OutputSize, 2, classes);
+    }
+
+    [Fact]
+    public async Task ModelInfer_ClassificationAsString_IsInvalidArgument()
+    {
+        var request = MlpRequest(1, new float[_server.MlpModel.InputSize]);
+        var output = new ModelInferRequest.Types.InferRequestedOutputTensor { Name = DemoModels.MlpOutput };
+        output.Parameters.Add("classification", new InferParameter { StringParam = "3" });
+        request.Outputs.Add(output);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => _server.Grpc.ModelInferAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("classification", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    private ModelInferRequest MlpRequest(int rows, float[] input)
+    {
+        var request = new ModelInferRequest { ModelName = ServerFixture.Mlp };
+        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = DemoModels.MlpInput, Datatype = "FP32", Shape = { rows, _server.MlpModel.InputSize } };
+        tensor.Contents = new InferTensorContents();
+        tensor.Contents.Fp32Contents.AddRange(input);
+        request.Inputs.Add(tensor);
+        return request;
+    }
+
+    [Fact]
     public async Task ModelInfer_VersionField_ReachesThatVersion()
     {
         var x = ReferenceMath.RandomInputs(12, seed: 4);

@@ -45,7 +45,7 @@ public sealed class RestControlTests
         Assert.Equal("modeldock", result.Json.GetProperty("name").GetString());
         Assert.False(string.IsNullOrEmpty(result.Json.GetProperty("version").GetString()));
         var extensions = result.Json.GetProperty("extensions").EnumerateArray().Select(e => e.GetString()!).ToArray();
-        Assert.Equal(["binary_tensor_data", "model_repository", "model_configuration", "statistics", "parameters", "schedule_policy"], extensions);
+        Assert.Equal(["binary_tensor_data", "classification", "model_repository", "model_configuration", "statistics", "parameters", "schedule_policy"], extensions);
     }
 
     [Fact]

@@ -109,6 +109,60 @@ public sealed class RestInferTests
     }
 
     [Fact]
+    public async Task Infer_ClassificationParameter_AnswersTopClassesPerRow()
+    {
+        var mlp = _server.MlpModel;
+        var input = ReferenceMath.RandomInputs(2 * mlp.InputSize, seed: 12);
+        var expected = ReferenceMath.MlpForward(mlp.LayerSizes, mlp.Weights, mlp.Biases, input, rows: 2);
+        var data = string.Join(",", input.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        var json = $$$"""
+            {"inputs": [{"name": "input", "shape": [2, {{{mlp.InputSize}}}], "datatype": "FP32", "data": [{{{data}}}]}],
+             "outputs": [{"name": "{{{DemoModels.MlpOutput}}}", "parameters": {"classification": 3}}]}
+            """;
+
+        var result = await _server.Http.PostJsonAsync(InferPath(ServerFixture.Mlp), json);
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        var output = result.Output(DemoModels.MlpOutput);
+        Assert.Equal("BYTES", output.GetProperty("datatype").GetString());
+        Assert.Equal([2L, 3L], RestCalls.Shape(output));
+        var classes = output.GetProperty("data").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        AssertTopClasses(expected, mlp.OutputSize, 3, classes);
+    }
+
+    [Fact]
+    public async Task Infer_ClassificationOfZero_Returns400NamingTheOutput()
+    {
+        var zeros = string.Join(",", Enumerable.Repeat("0", _server.MlpModel.InputSize));
+        var json = $$$"""
+            {"inputs": [{"name": "input", "shape": [1, {{{_server.MlpModel.InputSize}}}], "datatype": "FP32", "data": [{{{zeros}}}]}],
+             "outputs": [{"name": "{{{DemoModels.MlpOutput}}}", "parameters": {"classification": 0}}]}
+            """;
+
+        var result = await _server.Http.PostJsonAsync(InferPath(ServerFixture.Mlp), json);
+
+        result.AssertError(HttpStatusCode.BadRequest, DemoModels.MlpOutput, "classification");
+    }
+
+    /// <summary>Each row's classes are its highest values, highest first, as "value:index".</summary>
+    internal static void AssertTopClasses(float[] expected, int classesPerRow, int k, IReadOnlyList<string> classes)
+    {
+        var rows = expected.Length / classesPerRow;
+        Assert.Equal(rows * k, classes.Count);
+        for (var row = 0; row < rows; row++)
+        {
+            var values = expected.AsSpan(row * classesPerRow, classesPerRow).ToArray();
+            var top = Enumerable.Range(0, classesPerRow).OrderByDescending(i => values[i]).Take(k).ToArray();
+            for (var j = 0; j < k; j++)
+            {
+                var parts = classes[(row * k) + j].Split(':');
+                Assert.Equal(top[j], int.Parse(parts[1], CultureInfo.InvariantCulture));
+                Assert.Equal(values[top[j]], float.Parse(parts[0], CultureInfo.InvariantCulture), 1e-5f);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Infer_DataBeforeShapeAndDatatype_IsParsed()
     {
         long[] ids = [1, 2, 3, 4, -1, 0, 5, 2];
