@@ -83,8 +83,8 @@ internal sealed class MetadataEndpoints
 
             w.WriteEndObject();
             w.WriteNumber("max_batch_size"u8, config.MaxBatchSize);
-            WriteConfigTensors(w, "input"u8, config.Inputs);
-            WriteConfigTensors(w, "output"u8, config.Outputs);
+            WriteTensors(w, "input"u8, config.Inputs, asConfig: true);
+            WriteTensors(w, "output"u8, config.Outputs, asConfig: true);
             if (config.DynamicBatching is { } batching)
             {
                 w.WriteStartObject("dynamic_batching"u8);
@@ -108,21 +108,6 @@ internal sealed class MetadataEndpoints
         });
     }
 
-    private static void WriteConfigTensors(Utf8JsonWriter w, ReadOnlySpan<byte> property, IReadOnlyList<TensorSpec> tensors)
-    {
-        w.WriteStartArray(property);
-        foreach (var t in tensors)
-        {
-            w.WriteStartObject();
-            w.WriteString("name"u8, t.Name);
-            w.WriteString("data_type"u8, t.DataType.ToConfigName());
-            WriteNumbers(w, "dims"u8, t.Shape);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
     private static void WriteNumbers(Utf8JsonWriter w, ReadOnlySpan<byte> property, IEnumerable<long> values)
     {
         w.WriteStartArray(property);
@@ -134,15 +119,16 @@ internal sealed class MetadataEndpoints
         w.WriteEndArray();
     }
 
-    private static void WriteTensors(Utf8JsonWriter w, ReadOnlySpan<byte> property, IReadOnlyList<TensorSpec> tensors)
+    /// <summary>Tensors as model metadata lists them (datatype, shape) or as Triton's config does (data_type, dims).</summary>
+    private static void WriteTensors(Utf8JsonWriter w, ReadOnlySpan<byte> property, IReadOnlyList<TensorSpec> tensors, bool asConfig = false)
     {
         w.WriteStartArray(property);
         foreach (var t in tensors)
         {
             w.WriteStartObject();
             w.WriteString("name"u8, t.Name);
-            w.WriteString("datatype"u8, t.DataType.ToWireName());
-            WriteNumbers(w, "shape"u8, t.Shape);
+            w.WriteString(asConfig ? "data_type"u8 : "datatype"u8, asConfig ? t.DataType.ToConfigName() : t.DataType.ToWireName());
+            WriteNumbers(w, asConfig ? "dims"u8 : "shape"u8, t.Shape);
             w.WriteEndObject();
         }
 

@@ -56,11 +56,7 @@ public sealed class GrpcInferTests
         var mlp = _server.MlpModel;
         var input = ReferenceMath.RandomInputs(3 * mlp.InputSize, seed: 21);
         var expected = ReferenceMath.MlpForward(mlp.LayerSizes, mlp.Weights, mlp.Biases, input, rows: 3);
-        var request = new ModelInferRequest { ModelName = ServerFixture.Mlp, Id = "grpc-1" };
-        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = DemoModels.MlpInput, Datatype = "FP32", Shape = { 3, mlp.InputSize } };
-        tensor.Contents = new InferTensorContents();
-        tensor.Contents.Fp32Contents.AddRange(input);
-        request.Inputs.Add(tensor);
+        var request = MlpRequest(input, rows: 3, id: "grpc-1");
 
         var response = await _server.Grpc.ModelInferAsync(request);
 
@@ -81,7 +77,7 @@ public sealed class GrpcInferTests
         var mlp = _server.MlpModel;
         var input = ReferenceMath.RandomInputs(2 * mlp.InputSize, seed: 22);
         var expected = ReferenceMath.MlpForward(mlp.LayerSizes, mlp.Weights, mlp.Biases, input, rows: 2);
-        var request = MlpRequest(2, input);
+        var request = MlpRequest(input, rows: 2);
         var output = new ModelInferRequest.Types.InferRequestedOutputTensor { Name = DemoModels.MlpOutput };
         output.Parameters.Add("classification", new InferParameter { Int64Param = 2 });
         request.Outputs.Add(output);
@@ -98,7 +94,7 @@ public sealed class GrpcInferTests
     [Fact]
     public async Task ModelInfer_ClassificationAsString_IsInvalidArgument()
     {
-        var request = MlpRequest(1, new float[_server.MlpModel.InputSize]);
+        var request = MlpRequest(new float[_server.MlpModel.InputSize], rows: 1);
         var output = new ModelInferRequest.Types.InferRequestedOutputTensor { Name = DemoModels.MlpOutput };
         output.Parameters.Add("classification", new InferParameter { StringParam = "3" });
         request.Outputs.Add(output);
@@ -109,10 +105,11 @@ public sealed class GrpcInferTests
         Assert.Contains("classification", error.Status.Detail, StringComparison.Ordinal);
     }
 
-    private ModelInferRequest MlpRequest(int rows, float[] input)
+    /// <summary>A request for the MLP model with <paramref name="rows"/> rows of typed FP32 contents.</summary>
+    internal static ModelInferRequest MlpRequest(float[] input, int rows, string id = "")
     {
-        var request = new ModelInferRequest { ModelName = ServerFixture.Mlp };
-        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = DemoModels.MlpInput, Datatype = "FP32", Shape = { rows, _server.MlpModel.InputSize } };
+        var request = new ModelInferRequest { ModelName = ServerFixture.Mlp, Id = id };
+        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = DemoModels.MlpInput, Datatype = "FP32", Shape = { rows, input.Length / rows } };
         tensor.Contents = new InferTensorContents();
         tensor.Contents.Fp32Contents.AddRange(input);
         request.Inputs.Add(tensor);

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using ModelDock.Onnx;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Testing;
@@ -23,10 +22,10 @@ public sealed class GrpcStreamInferTests
     {
         var first = ReferenceMath.RandomInputs(_server.MlpModel.InputSize, seed: 31);
         var second = ReferenceMath.RandomInputs(_server.MlpModel.InputSize, seed: 32);
-        var bad = MlpRequest("bad", first);
+        var bad = GrpcInferTests.MlpRequest(first, rows: 1, id: "bad");
         bad.Inputs[0].Name = "not_an_input";
 
-        var answers = await StreamAsync([MlpRequest("first", first), bad, MlpRequest("second", second)]);
+        var answers = await StreamAsync([GrpcInferTests.MlpRequest(first, rows: 1, id: "first"), bad, GrpcInferTests.MlpRequest(second, rows: 1, id: "second")]);
 
         Assert.Equal(3, answers.Count);
         var error = Assert.Single(answers, a => a.ErrorMessage.Length > 0);
@@ -40,7 +39,7 @@ public sealed class GrpcStreamInferTests
     public async Task ModelStreamInfer_ManyRequests_AnswersEveryOneOnce()
     {
         var requests = Enumerable.Range(0, 200)
-            .Select(i => MlpRequest($"r{i}", ReferenceMath.RandomInputs(_server.MlpModel.InputSize, seed: 100 + i)))
+            .Select(i => GrpcInferTests.MlpRequest(ReferenceMath.RandomInputs(_server.MlpModel.InputSize, seed: 100 + i), rows: 1, id: $"r{i}"))
             .ToList();
 
         var answers = await StreamAsync(requests);
@@ -53,7 +52,7 @@ public sealed class GrpcStreamInferTests
     [Fact]
     public async Task ModelStreamInfer_UnknownModel_AnswersWithAnErrorMessage()
     {
-        var request = MlpRequest("lost", ReferenceMath.RandomInputs(_server.MlpModel.InputSize, seed: 5));
+        var request = GrpcInferTests.MlpRequest(ReferenceMath.RandomInputs(_server.MlpModel.InputSize, seed: 5), rows: 1, id: "lost");
         request.ModelName = "nope";
 
         var answer = Assert.Single(await StreamAsync([request]));
@@ -82,16 +81,6 @@ public sealed class GrpcStreamInferTests
 
         await call.RequestStream.CompleteAsync();
         return await reading.WaitAsync(TimeSpan.FromSeconds(60));
-    }
-
-    private static ModelInferRequest MlpRequest(string id, float[] row)
-    {
-        var request = new ModelInferRequest { ModelName = ServerFixture.Mlp, Id = id };
-        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = DemoModels.MlpInput, Datatype = "FP32", Shape = { 1, row.Length } };
-        tensor.Contents = new InferTensorContents();
-        tensor.Contents.Fp32Contents.AddRange(row);
-        request.Inputs.Add(tensor);
-        return request;
     }
 
     private void AssertMlpOutput(float[] row, ModelInferResponse response)
