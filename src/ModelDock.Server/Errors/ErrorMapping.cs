@@ -48,6 +48,7 @@ public static class ErrorMapping
             (ErrorKind.PayloadTooLarge, "request body is larger than the server's limit"),
         BadHttpRequestException e => (ErrorKind.InvalidInput, e.Message),
         JsonException e => (ErrorKind.InvalidInput, "malformed JSON: " + e.Message),
+        InvalidDataException => (ErrorKind.InvalidInput, "the request body does not decompress with its Content-Encoding"),
         OperationCanceledException => (ErrorKind.Cancelled, "the request was cancelled"),
         _ => (ErrorKind.Internal, "internal server error"),
     };

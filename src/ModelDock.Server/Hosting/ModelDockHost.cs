@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -78,6 +79,10 @@ public sealed class ModelDockHost : IAsyncDisposable
             });
         });
 
+        // Triton accepts gzip/deflate request bodies and compresses responses for clients that ask;
+        // tritonclient's request_compression_algorithm and response_compression_algorithm rely on it.
+        builder.Services.AddRequestDecompression();
+        builder.Services.AddResponseCompression(compression => compression.MimeTypes = ["application/json", "application/octet-stream"]);
         builder.Services.AddSingleton(modelServer);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -91,6 +96,7 @@ public sealed class ModelDockHost : IAsyncDisposable
 
         var app = builder.Build();
         app.UseMiddleware<RestErrorMiddleware>();
+        app.UseWhen(IsRest, rest => rest.UseRequestDecompression().UseResponseCompression());
         app.MapOpenInferenceProtocol(modelServer, options.MaxRequestBodyBytes);
         app.MapGrpcService<InferenceGrpcService>();
         app.MapGrpcService<HealthGrpcService>();
@@ -113,6 +119,10 @@ public sealed class ModelDockHost : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
+
+    /// <summary>gRPC has its own per-message compression (grpc-encoding); HTTP content coding is REST's.</summary>
+    private static bool IsRest(HttpContext context) =>
+        context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true;
 
     private static Uri AddressOf(ListenOptions listen)
     {

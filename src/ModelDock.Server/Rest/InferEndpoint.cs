@@ -133,42 +133,46 @@ internal sealed class InferEndpoint
         return length;
     }
 
-    /// <summary>The whole body in an array of its own: binary tensors reference it for the rest of the request.</summary>
+    /// <summary>
+    /// The whole body in an array of its own: binary tensors reference it for the rest of the request.
+    /// Content-Length only sizes the first buffer: a compressed body decompresses to a different length.
+    /// </summary>
     private async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength is { } declared)
+        if (request.ContentLength > _maxBodyBytes)
         {
-            if (declared > _maxBodyBytes)
+            throw TooLarge();
+        }
+
+        var buffer = new byte[Math.Max(1, request.ContentLength ?? 16 * 1024)];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                // Full: one more byte tells whether the body ends here, without doubling an exact-size buffer.
+                var probe = new byte[1];
+                if (await request.Body.ReadAsync(probe, cancellationToken) == 0)
+                {
+                    return (buffer, length);
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(Math.Max(2L * buffer.Length, 16 * 1024), _maxBodyBytes + 1L));
+                buffer[length++] = probe[0];
+            }
+
+            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                return (buffer, length);
+            }
+
+            length += read;
+            if (length > _maxBodyBytes)
             {
                 throw TooLarge();
             }
-
-            var buffer = new byte[declared];
-            await request.Body.ReadExactlyAsync(buffer, cancellationToken);
-            return (buffer, buffer.Length);
         }
-
-        using var stream = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (stream.Length + read > _maxBodyBytes)
-                {
-                    throw TooLarge();
-                }
-
-                stream.Write(chunk, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-
-        return (stream.GetBuffer(), (int)stream.Length);
     }
 
     private ModelDockException TooLarge() =>
