@@ -159,6 +159,10 @@ internal sealed class InferEndpoint
 
                 Array.Resize(ref buffer, (int)Math.Min(Math.Max(2L * buffer.Length, 16 * 1024), _maxBodyBytes + 1L));
                 buffer[length++] = probe[0];
+                if (length > _maxBodyBytes)
+                {
+                    throw TooLarge();
+                }
             }
 
             var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
