@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ModelDock.Onnx;
+using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Testing;
 using Xunit;
@@ -65,6 +66,26 @@ public sealed class RestCompressionTests
         var next = await _server.Http.PostJsonAsync(InferPath(ServerFixture.Mlp), json);
 
         result.AssertError(HttpStatusCode.BadRequest, "Content-Encoding");
+        AssertFloats(expected, RestCalls.Floats(next.Output(DemoModels.MlpOutput)));
+    }
+
+    [Fact]
+    public async Task Infer_BodyThatDecompressesOverTheLimit_Returns413ThenServes()
+    {
+        await using var host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0, MaxRequestBodyBytes = 1024 });
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.HttpAddress };
+        var header = Encoding.UTF8.GetBytes("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4096], "parameters": {"binary_data_size": 16384}}]}""");
+        var body = Compress([.. header, .. new byte[16384]], "gzip");
+        Assert.True(body.Length < 1024, "the compressed body itself must fit the limit");
+        using var request = Post(body, "application/octet-stream", "gzip");
+        request.Content!.Headers.Add(RestCalls.HeaderLength, header.Length.ToString(CultureInfo.InvariantCulture));
+        var (json, expected) = MlpJson(seed: 45);
+
+        var result = await RestCalls.SendAsync(http, request);
+        var next = await http.PostJsonAsync(InferPath(ServerFixture.Mlp), json);
+
+        result.AssertError(HttpStatusCode.RequestEntityTooLarge);
         AssertFloats(expected, RestCalls.Floats(next.Output(DemoModels.MlpOutput)));
     }
 
