@@ -630,22 +630,20 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
     /// <summary>Outputs asked for with the classification extension become their top-k classes.</summary>
     private static IReadOnlyList<Tensor> Classify(IReadOnlyList<Tensor> outputs, IReadOnlyList<RequestedOutput> requested, bool batched)
     {
-        if (!requested.Any(static r => r.ClassCount > 0))
+        // Every request passes here; a plain loop keeps the common case (no classification) allocation-free.
+        Tensor[]? result = null;
+        for (var r = 0; r < requested.Count; r++)
         {
-            return outputs;
-        }
-
-        var result = outputs.ToArray();
-        foreach (var asked in requested)
-        {
+            var asked = requested[r];
             if (asked.ClassCount > 0)
             {
+                result ??= [.. outputs];
                 var i = Array.FindIndex(result, o => o.Name == asked.Name);
                 result[i] = Classification.TopK(result[i], asked.ClassCount, batched);
             }
         }
 
-        return result;
+        return result ?? outputs;
     }
 
     private static IReadOnlyList<Tensor> Named(IReadOnlyList<Tensor> outputs, IReadOnlyList<string> names)
