@@ -18,7 +18,13 @@ public enum ErrorKind
     /// <summary>The request body exceeds the configured limit (413 / RESOURCE_EXHAUSTED).</summary>
     PayloadTooLarge,
 
-    /// <summary>The model's queue is full (429 / RESOURCE_EXHAUSTED).</summary>
+    /// <summary>The request body is in an encoding the server does not decode (415).</summary>
+    UnsupportedMediaType,
+
+    /// <summary>
+    /// The model's queue, the server's inference admission queue or its request memory budget is
+    /// full; retrying later can succeed (429 / RESOURCE_EXHAUSTED).
+    /// </summary>
     QueueFull,
 
     /// <summary>The model exists but cannot serve yet, or a dependency is down (503 / UNAVAILABLE).</summary>

@@ -12,7 +12,7 @@ using ProtoModelStatistics = ModelDock.Server.Grpc.Protocol.ModelStatistics;
 namespace ModelDock.Server.Grpc;
 
 /// <summary><c>inference.GRPCInferenceService</c>: translates messages and calls the model server, nothing else.</summary>
-internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceServiceBase
+internal sealed class InferenceGrpcService
 {
     // Requests of one stream that may run at once; more wait for a slot, so a client cannot queue without bound.
     private const int StreamConcurrency = 64;
@@ -28,23 +28,23 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         _logger = logger;
     }
 
-    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+    public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
 
-    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+    public Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerReadyResponse { Ready = _server.IsReady });
 
-    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
+    public Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ModelReadyResponse { Ready = _server.IsModelReady(request.Name, VersionOrNull(request.Version)) });
 
-    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    public Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var response = new ServerMetadataResponse { Name = ServerInfo.Name, Version = ServerInfo.Version };
         response.Extensions.AddRange(ServerInfo.Extensions);
         return Task.FromResult(response);
     }
 
-    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    public Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         var metadata = _server.GetMetadata(request.Name, VersionOrNull(request.Version));
         var response = new ModelMetadataResponse { Name = metadata.Name, Platform = metadata.Platform };
@@ -54,7 +54,7 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         return Task.FromResult(response);
     }
 
-    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline));
         var response = await _server.InferAsync(inference, context.CancellationToken);
@@ -67,7 +67,7 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
     /// completion order; clients match answers to requests by id. A failed request answers with
     /// <c>error_message</c> and the stream stays open.
     /// </summary>
-    public override async Task ModelStreamInfer(
+    public async Task ModelStreamInfer(
         IAsyncStreamReader<ModelInferRequest> requestStream,
         IServerStreamWriter<ModelStreamInferResponse> responseStream,
         ServerCallContext context)
@@ -133,13 +133,13 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         }
     }
 
-    public override Task<ModelConfigResponse> ModelConfig(ModelConfigRequest request, ServerCallContext context) =>
+    public Task<ModelConfigResponse> ModelConfig(ModelConfigRequest request, ServerCallContext context) =>
         Task.FromResult(new ModelConfigResponse
         {
             Config = GrpcModelConfig.ToMessage(_server.GetConfiguration(request.Name, VersionOrNull(request.Version))),
         });
 
-    public override Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
+    public Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
     {
         var stats = _server.GetStatistics(string.IsNullOrEmpty(request.Name) ? null : request.Name, VersionOrNull(request.Version));
         var response = new ModelStatisticsResponse();
@@ -177,7 +177,7 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         return Task.FromResult(response);
     }
 
-    public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
+    public Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         var response = new RepositoryIndexResponse();
         response.Models.AddRange(_server.GetRepositoryIndex(request.Ready).Select(e => new RepositoryIndexResponse.Types.ModelIndex
@@ -190,7 +190,7 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         return Task.FromResult(response);
     }
 
-    public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
+    public async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         RequireModelName(request.ModelName);
         RepositoryParameters.CheckLoad(request.ModelName, request.Parameters.Keys);
@@ -198,7 +198,7 @@ internal sealed class InferenceGrpcService : GRPCInferenceService.GRPCInferenceS
         return new RepositoryModelLoadResponse();
     }
 
-    public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
+    public async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         RequireModelName(request.ModelName);
         RepositoryParameters.CheckUnload(request.ModelName, request.Parameters.Keys);

@@ -1,11 +1,13 @@
 using System.Net;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ModelDock.Server.Admission;
 using ModelDock.Server.Grpc;
 using ModelDock.Server.Rest;
 using ModelDock.Serving;
@@ -81,11 +83,14 @@ public sealed class ModelDockHost : IAsyncDisposable
 
         // Triton accepts gzip/deflate request bodies and compresses responses for clients that ask;
         // tritonclient's request_compression_algorithm and response_compression_algorithm rely on it.
-        builder.Services.AddRequestDecompression();
+        builder.Services.AddRequestDecoding();
         builder.Services.AddResponseCompression(compression => compression.MimeTypes = ["application/json", "application/octet-stream"]);
         builder.Services.AddSingleton(modelServer);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new RequestMemoryBudget(options.MaxInflightRequestBytes));
+        builder.Services.AddInferenceAdmission(options.MaxConcurrentInferences, options.MaxQueuedInferences);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<InferenceGrpcService>, ParseCheckedMethodProvider>());
         builder.Services.AddGrpc(grpcOptions =>
         {
             grpcOptions.MaxReceiveMessageSize = options.GrpcMaxMessageBytes;
@@ -96,9 +101,11 @@ public sealed class ModelDockHost : IAsyncDisposable
 
         var app = builder.Build();
         app.UseMiddleware<RestErrorMiddleware>();
-        app.UseWhen(IsRest, rest => rest.UseRequestDecompression().UseResponseCompression());
+        app.UseWhen(context => !GrpcResponses.IsGrpc(context), rest => rest.UseRequestDecoding().UseResponseCompression());
+        app.UseRateLimiter();
+        app.UseMiddleware<RequestMemoryMiddleware>();
         app.MapOpenInferenceProtocol(modelServer, options.MaxRequestBodyBytes);
-        app.MapGrpcService<InferenceGrpcService>();
+        app.MapGrpcService<InferenceGrpcService>().RequireModelInferAdmission();
         app.MapGrpcService<HealthGrpcService>();
         mapEndpoints?.Invoke(app);
 
@@ -119,10 +126,6 @@ public sealed class ModelDockHost : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
-
-    /// <summary>gRPC has its own per-message compression (grpc-encoding); HTTP content coding is REST's.</summary>
-    private static bool IsRest(HttpContext context) =>
-        context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true;
 
     private static Uri AddressOf(ListenOptions listen)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using ModelDock.Errors;
+using ModelDock.Server.Admission;
 
 namespace ModelDock.Server.Hosting;
 
@@ -22,6 +23,19 @@ public sealed class ModelDockServerOptions
 
     /// <summary>Largest gRPC message in either direction; a larger one is answered with RESOURCE_EXHAUSTED.</summary>
     public int GrpcMaxMessageBytes { get; set; } = (int)DefaultMaxBytes;
+
+    /// <summary>
+    /// Bytes of request data all requests in flight may hold together, charged as bytes arrive;
+    /// beyond it requests are refused with 429 / RESOURCE_EXHAUSTED. Default: a quarter of the memory
+    /// available to the process, at least 256 MiB.
+    /// </summary>
+    public long MaxInflightRequestBytes { get; set; } = RequestMemoryBudget.DefaultCapacity();
+
+    /// <summary>Inference requests read, parsed and run at once; default 64 per core, at least 256.</summary>
+    public int MaxConcurrentInferences { get; set; } = Math.Max(256, 64 * Environment.ProcessorCount);
+
+    /// <summary>Inference requests that wait, unread, for one of <see cref="MaxConcurrentInferences"/>; one more is refused with 429.</summary>
+    public int MaxQueuedInferences { get; set; } = 4096;
 
     /// <summary>Throws one <see cref="ModelDockException"/> (InvalidInput) listing every invalid setting.</summary>
     public void Validate()
@@ -55,6 +69,26 @@ public sealed class ModelDockServerOptions
         if (GrpcMaxMessageBytes <= 0)
         {
             errors.Add($"GrpcMaxMessageBytes {GrpcMaxMessageBytes} must be positive");
+        }
+
+        if (MaxRequestBodyBytes > int.MaxValue)
+        {
+            errors.Add($"MaxRequestBodyBytes {MaxRequestBodyBytes} must be at most {int.MaxValue}");
+        }
+
+        if (MaxInflightRequestBytes <= 0)
+        {
+            errors.Add($"MaxInflightRequestBytes {MaxInflightRequestBytes} must be positive");
+        }
+
+        if (MaxConcurrentInferences <= 0)
+        {
+            errors.Add($"MaxConcurrentInferences {MaxConcurrentInferences} must be positive");
+        }
+
+        if (MaxQueuedInferences < 0)
+        {
+            errors.Add($"MaxQueuedInferences {MaxQueuedInferences} must be 0 or positive");
         }
 
         if (errors.Count > 0)

@@ -40,9 +40,7 @@ internal static class InferRequestParser
             if (reader.ValueTextEquals("id"u8))
             {
                 reader.Read();
-                id = reader.TokenType == JsonTokenType.String
-                    ? reader.GetString()
-                    : throw ModelDockException.InvalidInput("'id' must be a string");
+                id = JsonText.Read(ref reader, "'id'");
             }
             else if (reader.ValueTextEquals("parameters"u8))
             {
@@ -52,7 +50,7 @@ internal static class InferRequestParser
             else if (reader.ValueTextEquals("inputs"u8))
             {
                 reader.Read();
-                inputs = ReadInputs(ref reader, binary, ref binaryOffset);
+                inputs = ReadInputs(ref reader, jsonLength, binary, ref binaryOffset);
             }
             else if (reader.ValueTextEquals("outputs"u8))
             {
@@ -161,7 +159,7 @@ internal static class InferRequestParser
         return shape;
     }
 
-    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, ReadOnlyMemory<byte> binary, ref int binaryOffset)
+    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, int jsonLength, ReadOnlyMemory<byte> binary, ref int binaryOffset)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -171,13 +169,13 @@ internal static class InferRequestParser
         var inputs = new List<Tensor>(2);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            inputs.Add(ReadInput(ref reader, inputs.Count, binary, ref binaryOffset));
+            inputs.Add(ReadInput(ref reader, inputs.Count, jsonLength, binary, ref binaryOffset));
         }
 
         return inputs;
     }
 
-    private static Tensor ReadInput(ref Utf8JsonReader reader, int index, ReadOnlyMemory<byte> binary, ref int binaryOffset)
+    private static Tensor ReadInput(ref Utf8JsonReader reader, int index, int jsonLength, ReadOnlyMemory<byte> binary, ref int binaryOffset)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -196,16 +194,12 @@ internal static class InferRequestParser
             if (reader.ValueTextEquals("name"u8))
             {
                 reader.Read();
-                name = reader.TokenType == JsonTokenType.String
-                    ? reader.GetString()
-                    : throw ModelDockException.InvalidInput($"inputs[{index}].name must be a string");
+                name = JsonText.Read(ref reader, $"inputs[{index}].name");
             }
             else if (reader.ValueTextEquals("datatype"u8))
             {
                 reader.Read();
-                datatype = reader.TokenType == JsonTokenType.String
-                    ? reader.GetString()
-                    : throw ModelDockException.InvalidInput($"inputs[{index}].datatype must be a string");
+                datatype = JsonText.Read(ref reader, $"inputs[{index}].datatype");
             }
             else if (reader.ValueTextEquals("shape"u8))
             {
@@ -224,7 +218,7 @@ internal static class InferRequestParser
                 if (!string.IsNullOrEmpty(name) && datatype is not null && shape is not null)
                 {
                     // The usual order: everything needed to size the buffer is known, so parse in one pass.
-                    parsed = JsonTensorData.Read(ref reader, name, ParseDataType(name, datatype), shape, ElementCount(name, shape));
+                    parsed = JsonTensorData.Read(ref reader, name, ParseDataType(name, datatype), shape, JsonElementCount(name, shape, jsonLength));
                 }
                 else
                 {
@@ -256,7 +250,6 @@ internal static class InferRequestParser
             throw ModelDockException.InvalidInput($"input '{name}' has no 'shape'");
         }
 
-        var expected = ElementCount(name, shape);
         var binarySize = LongParameter(parameters, BinaryDataSize, $"input '{name}' parameters");
         if (binarySize is { } size)
         {
@@ -273,7 +266,7 @@ internal static class InferRequestParser
 
             var blob = binary.Slice(binaryOffset, (int)size);
             binaryOffset += (int)size;
-            return FromBinary(name, type, shape, expected, blob);
+            return FromBinary(name, type, shape, ElementCount(name, shape), blob);
         }
 
         if (!hasData)
@@ -281,7 +274,7 @@ internal static class InferRequestParser
             throw ModelDockException.InvalidInput($"input '{name}' has neither 'data' nor binary_data_size");
         }
 
-        return parsed ?? JsonTensorData.Read(ref data, name, type, shape, expected);
+        return parsed ?? JsonTensorData.Read(ref data, name, type, shape, JsonElementCount(name, shape, jsonLength));
     }
 
     private static DataType ParseDataType(string input, string datatype) =>
@@ -322,6 +315,22 @@ internal static class InferRequestParser
         if (count > int.MaxValue)
         {
             throw ModelDockException.InvalidInput($"input '{name}': shape [{string.Join(",", shape)}] has too many elements");
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// JSON data takes at least two bytes per element (a value and a separator), so a shape that asks
+    /// for more elements than the request can hold is refused before anything is allocated for it.
+    /// </summary>
+    private static long JsonElementCount(string name, long[] shape, int jsonLength)
+    {
+        var count = ElementCount(name, shape);
+        if (count > (jsonLength + 1L) / 2)
+        {
+            throw ModelDockException.InvalidInput(
+                $"input '{name}': shape [{string.Join(",", shape)}] needs {count} elements, more than a {jsonLength}-byte JSON request can hold");
         }
 
         return count;
@@ -372,9 +381,7 @@ internal static class InferRequestParser
                 if (reader.ValueTextEquals("name"u8))
                 {
                     reader.Read();
-                    name = reader.TokenType == JsonTokenType.String
-                        ? reader.GetString()
-                        : throw ModelDockException.InvalidInput($"outputs[{index}].name must be a string");
+                    name = JsonText.Read(ref reader, $"outputs[{index}].name");
                 }
                 else if (reader.ValueTextEquals("parameters"u8))
                 {
@@ -410,11 +417,11 @@ internal static class InferRequestParser
         var parameters = new Dictionary<string, object>(StringComparer.Ordinal);
         while (NextProperty(ref reader))
         {
-            var key = reader.GetString()!;
+            var key = JsonText.Read(ref reader, $"a key of {path}");
             reader.Read();
             parameters[key] = reader.TokenType switch
             {
-                JsonTokenType.String => reader.GetString()!,
+                JsonTokenType.String => JsonText.Read(ref reader, $"{path}.{key}"),
                 JsonTokenType.True => true,
                 JsonTokenType.False => false,
                 JsonTokenType.Number when reader.TryGetInt64(out var l) => l,

@@ -11,6 +11,10 @@ namespace ModelDock.Server.Rest;
 /// </summary>
 internal static class JsonTensorData
 {
+    // The shape sizes the buffer only up to this many elements; beyond it the buffer grows with the
+    // elements actually present, so a shape that promises more than the data holds costs nothing.
+    private const int InitialElements = 16 * 1024;
+
     /// <summary>Reads the value the reader is positioned on and returns the finished tensor.</summary>
     public static Tensor Read(ref Utf8JsonReader reader, string name, DataType dataType, long[] shape, long expected)
     {
@@ -20,11 +24,11 @@ internal static class JsonTensorData
         }
 
         var size = dataType.ElementSize();
-        var buffer = new byte[checked((int)(expected * size))];
+        var buffer = new byte[Math.Min(expected, InitialElements) * size];
         long count = 0;
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            WriteElement(ref reader, name, dataType, buffer, count++, expected);
+            WriteElement(ref reader, name, dataType, ref buffer, count++, expected);
         }
         else
         {
@@ -40,7 +44,7 @@ internal static class JsonTensorData
                         depth--;
                         break;
                     default:
-                        WriteElement(ref reader, name, dataType, buffer, count++, expected);
+                        WriteElement(ref reader, name, dataType, ref buffer, count++, expected);
                         break;
                 }
             }
@@ -96,8 +100,16 @@ internal static class JsonTensorData
         }
 
         var scratch = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
-        var written = reader.CopyString(scratch);
-        return scratch.AsSpan(0, written).ToArray();
+        try
+        {
+            var written = reader.CopyString(scratch);
+            return scratch.AsSpan(0, written).ToArray();
+        }
+        catch (InvalidOperationException e)
+        {
+            // A lone surrogate escape has no UTF-8 form.
+            throw Invalid(name, index, DataType.Bytes, "is not valid text: " + e.Message);
+        }
     }
 
     private static void CheckCount(string name, long[] shape, long expected, long actual)
@@ -109,7 +121,7 @@ internal static class JsonTensorData
         }
     }
 
-    private static void WriteElement(ref Utf8JsonReader reader, string name, DataType type, byte[] buffer, long index, long expected)
+    private static void WriteElement(ref Utf8JsonReader reader, string name, DataType type, ref byte[] buffer, long index, long expected)
     {
         if (index >= expected)
         {
@@ -117,7 +129,14 @@ internal static class JsonTensorData
             return;
         }
 
-        var at = buffer.AsSpan((int)(index * type.ElementSize()));
+        var size = type.ElementSize();
+        var offset = (int)(index * size);
+        if (offset == buffer.Length)
+        {
+            Array.Resize(ref buffer, (int)Math.Min(expected * size, 2L * buffer.Length));
+        }
+
+        var at = buffer.AsSpan(offset);
         switch (type)
         {
             case DataType.Bool:

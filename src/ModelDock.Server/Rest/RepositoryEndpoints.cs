@@ -107,7 +107,7 @@ internal sealed class RepositoryEndpoints
             ExpectObject(ref reader, "'parameters'");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                names.Add(reader.GetString()!);
+                names.Add(JsonText.Read(ref reader, "a key of 'parameters'"));
                 reader.Read();
                 reader.Skip();
             }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
 using ModelDock.Server.Errors;
+using ModelDock.Server.Grpc;
 
 namespace ModelDock.Server.Rest;
 
@@ -21,7 +22,7 @@ internal sealed class RestErrorMiddleware
     }
 
     /// <summary>gRPC calls answer their errors in trailers, so they pass straight through without an async frame.</summary>
-    public Task InvokeAsync(HttpContext context) => IsGrpc(context) ? _next(context) : InvokeRestAsync(context);
+    public Task InvokeAsync(HttpContext context) => GrpcResponses.IsGrpc(context) ? _next(context) : InvokeRestAsync(context);
 
     private async Task InvokeRestAsync(HttpContext context)
     {
@@ -54,7 +55,4 @@ internal sealed class RestErrorMiddleware
             await JsonResponses.WriteErrorAsync(context, kind, message);
         }
     }
-
-    private static bool IsGrpc(HttpContext context) =>
-        context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
 }

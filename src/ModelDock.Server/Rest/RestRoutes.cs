@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using ModelDock.Server.Admission;
 using ModelDock.Serving;
 
 namespace ModelDock.Server.Rest;
@@ -28,8 +29,8 @@ internal static class RestRoutes
         routes.MapGet("/v2/models/{model}/versions/{version}/ready", health.ModelReadyAsync);
         routes.MapGet("/v2/models/{model}/stats", statistics.GetAsync);
         routes.MapGet("/v2/models/{model}/versions/{version}/stats", statistics.GetAsync);
-        routes.MapPost("/v2/models/{model}/infer", infer.InferAsync);
-        routes.MapPost("/v2/models/{model}/versions/{version}/infer", infer.InferAsync);
+        routes.MapPost("/v2/models/{model}/infer", infer.InferAsync).RequireInferenceAdmission();
+        routes.MapPost("/v2/models/{model}/versions/{version}/infer", infer.InferAsync).RequireInferenceAdmission();
 
         routes.MapPost("/v2/repository/index", repository.IndexAsync);
         routes.MapPost("/v2/repository/models/{model}/load", repository.LoadAsync);

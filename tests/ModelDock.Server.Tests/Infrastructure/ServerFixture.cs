@@ -20,6 +20,7 @@ public sealed class ServerFixture : IAsyncLifetime
 {
     public const string Mlp = "mlp";
     public const string TwoInput = "two_input";
+    public const string TwoInputUnbatched = "two_input_unbatched";
     public const string Strings = "strings";
     public const string NoBatch = "no_batch";
     public const string Versioned = "versioned";
@@ -60,6 +61,7 @@ public sealed class ServerFixture : IAsyncLifetime
         _repository.WriteConfig(Mlp, """{"max_batch_size": 4}""");
         _repository.AddVersion(TwoInput, 1, DemoModels.TwoInput());
         _repository.WriteConfig(TwoInput, """{"max_batch_size": 8}""");
+        _repository.AddVersion(TwoInputUnbatched, 1, DemoModels.TwoInput());
         _repository.AddVersion(Strings, 1, DemoModels.Strings());
         _repository.WriteConfig(Strings, """{"max_batch_size": 8}""");
         _repository.AddVersion(NoBatch, 1, DemoModels.NoBatch());
@@ -94,8 +96,15 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     /// <summary>Another host over the same models, e.g. with different limits.</summary>
-    public ModelDockHost StartHost(ModelDockServerOptions options) =>
-        ModelDockHost.Create(options, Models, builder => builder.Logging.ClearProviders());
+    public ModelDockHost StartHost(ModelDockServerOptions options, ILoggerProvider? logs = null) =>
+        ModelDockHost.Create(options, Models, builder =>
+        {
+            builder.Logging.ClearProviders();
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+            }
+        });
 
     public async Task DisposeAsync()
     {

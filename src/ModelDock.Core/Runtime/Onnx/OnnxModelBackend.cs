@@ -61,6 +61,11 @@ internal sealed class OnnxModelBackend : IModelBackend
         }
     }
 
+    /// <summary>ONNX Runtime keeps its error code internal; its message starts with it.</summary>
+    private static bool IsInputRejected(OnnxRuntimeException ex) =>
+        ex.Message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal) ||
+        ex.Message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal);
+
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
     {
         var names = new string[inputs.Count];
@@ -86,6 +91,13 @@ internal sealed class OnnxModelBackend : IModelBackend
             }
 
             return outputs;
+        }
+        catch (OnnxRuntimeException ex) when (IsInputRejected(ex))
+        {
+            // The model loaded and ran its warm-up, and the inputs match its signature; what still
+            // fails is data the graph cannot take (dimensions its nodes cannot combine, an index out of
+            // range): the request's mistake, not the server's.
+            throw ModelDockException.InvalidInput($"the model cannot run on this input: {ex.Message}");
         }
         catch (OnnxRuntimeException ex)
         {
