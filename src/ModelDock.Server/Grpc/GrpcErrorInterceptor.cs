@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
-using ModelDock.Errors;
 using ModelDock.Server.Errors;
 
 namespace ModelDock.Server.Grpc;
@@ -48,10 +47,7 @@ internal sealed class GrpcErrorInterceptor : Interceptor
     private RpcException Map(Exception e, ServerCallContext context)
     {
         var (kind, message) = ErrorMapping.Classify(e);
-        if (kind == ErrorKind.Internal)
-        {
-            _logger.LogError(e, "Unhandled error in {Method}", context.Method);
-        }
+        ErrorLog.Failed(_logger, context.Method, kind, message, e);
 
         return ErrorMapping.ToRpcException(kind, message);
     }

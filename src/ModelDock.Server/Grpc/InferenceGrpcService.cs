@@ -102,10 +102,7 @@ internal sealed class InferenceGrpcService
             catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
             {
                 var (kind, message) = ErrorMapping.Classify(e);
-                if (kind == ErrorKind.Internal)
-                {
-                    _logger.LogError(e, "Unhandled error in a streamed inference for model {Model}", request.ModelName);
-                }
+                ErrorLog.Failed(_logger, $"{context.Method} for model {request.ModelName}", kind, message, e);
 
                 answer = new ModelStreamInferResponse { ErrorMessage = message };
             }

@@ -40,10 +40,7 @@ internal sealed class RestErrorMiddleware
             }
 
             var (kind, message) = ErrorMapping.Classify(e);
-            if (kind == ErrorKind.Internal)
-            {
-                _logger.LogError(e, "Unhandled error serving {Method} {Path}", context.Request.Method, context.Request.Path);
-            }
+            ErrorLog.Failed(_logger, $"{context.Request.Method} {context.Request.Path}", kind, message, e);
 
             context.Response.Clear();
             if (kind == ErrorKind.PayloadTooLarge)

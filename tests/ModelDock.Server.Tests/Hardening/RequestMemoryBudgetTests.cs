@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Server.Admission;
+using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using Xunit;
@@ -51,6 +55,24 @@ public sealed class RequestMemoryBudgetTests
             "{"u8.ToArray());
 
         Assert.Equal(429, await RawHttp.ReadStatusAsync(client));
+    }
+
+    [Fact]
+    public async Task ModelInfer_MessageLargerThanTheBudgetLeft_AnswersResourceExhausted()
+    {
+        await using var host = await StartAsync(budget: 1024 * 1024);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
+        var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var budget = host.App.Services.GetRequiredService<RequestMemoryBudget>();
+        var request = new ModelInferRequest { ModelName = ServerFixture.NoBatch };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 3, 4 } });
+        request.RawInputContents.Add(ByteString.CopyFrom(new byte[2 * 1024 * 1024]));
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await grpc.ModelInferAsync(request));
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("bytes of request data in flight", refused.Status.Detail, StringComparison.Ordinal);
+        await WaitUntilAsync(() => budget.Available == budget.Capacity);
     }
 
     [Fact]
