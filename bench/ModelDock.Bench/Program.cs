@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelDock.Bench.Features;
 using ModelDock.Bench.Serving;
+using ModelDock.Bench.Serving.Servers;
 
 // Dispatch on the first argument; each benchmark parses the rest of the line itself.
 const string Usage =
@@ -11,6 +12,7 @@ const string Usage =
       features-history <work-dir> <entity-rows> <source-rows> <keys>
       features-online [--redis host:port] [--seconds N]
       serving [options below]
+      overload [options below]
     """;
 
 if (args.Length == 0)
@@ -26,6 +28,10 @@ try
             return await OnlineRetrievalBenchmark.RunAsync(onlineArgs);
         case ["serving", ..]:
             return await ServingBenchmark.RunAsync(ServingOptions.Parse(args[1..]));
+        case ["overload", ..]:
+            return await OverloadBenchmark.RunAsync(OverloadOptions.Parse(args[1..]));
+        case [ServeTargetCommand.Verb, ..]:
+            return await ServeTargetCommand.RunAsync(args[1..]);
         case ["features-history", var workDir, var entityRows, var sourceRows, var keys]:
             HistoricalRetrievalBenchmark.Run(
                 workDir,
@@ -43,10 +49,19 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
     Console.Error.WriteLine(ex.Message);
     return PrintUsage();
 }
+catch (InvalidOperationException ex)
+{
+    // A server that answered wrongly or died, or a load generator that failed: the message says which.
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
 
 static int PrintUsage()
 {
     Console.Error.WriteLine(Usage);
-    Console.Error.WriteLine("  " + ServingOptions.Usage.Replace("\n", "\n  ", StringComparison.Ordinal));
+    Console.Error.WriteLine("  " + ServingOptions.Usage);
+    Console.Error.WriteLine("  " + OverloadOptions.Usage);
+    Console.Error.WriteLine("  options of both:");
+    Console.Error.WriteLine("    " + BenchOptions.SharedUsage.Replace("\n", "\n    ", StringComparison.Ordinal));
     return 2;
 }

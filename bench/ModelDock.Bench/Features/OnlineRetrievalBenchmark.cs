@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ModelDock.Bench.Serving;
+using ModelDock.Bench.Serving.Load;
 using ModelDock.Features.Online;
 using ModelDock.Redis.Features;
 using ModelDock.Server.Features;
@@ -101,7 +101,7 @@ internal static class OnlineRetrievalBenchmark
             });
         }
 
-        if (H2LoadGenerator.Find() is { } h2load)
+        if (Executables.Find(LoadGenerators.H2Load) is { } h2load)
         {
             foreach (var entities in EntityCounts)
             {
@@ -127,15 +127,16 @@ internal static class OnlineRetrievalBenchmark
             throw new InvalidOperationException($"HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(answer)}");
         }
 
-        var load = new HttpLoad(new Uri(client.BaseAddress!, "get-online-features"), Http2: false, ["Content-Type: application/json"], body, answer.Length);
-        var result = await H2LoadGenerator.RunAsync(h2load, load, concurrency, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds));
-        if (result.Failures > 0)
+        var load = new HttpLoad(new Uri(client.BaseAddress!, "get-online-features"), Http2: false, ["Content-Type: application/json"], body, answer.Length, 1);
+        using var self = Process.GetCurrentProcess();
+        var result = await new H2LoadGenerator(h2load, threads: 1).RunAsync(load, concurrency, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), self);
+        if (result.Errors > 0)
         {
-            throw new InvalidOperationException($"h2load: {result.Failures} of {result.Requests + result.Failures} requests to {load.Url} failed.");
+            throw new InvalidOperationException($"h2load: {result.Errors} of {result.Requests + result.Errors} requests to {load.Url} failed.");
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{store,-11} {"http-h2load",-11} {entities,8} {result.Requests,9} {result.P50Milliseconds,8:0.000} {result.P99Milliseconds,8:0.000} {"",8} {result.RequestsPerSecond,10:0} {"",16}  server_cpu_us/req={result.CpuMicrosecondsPerRequest:0} h2load_cpu_us/req={result.ClientCpuMicrosecondsPerRequest:0}"));
+            $"{store,-11} {"http-h2load",-11} {entities,8} {result.Requests,9} {result.P50Milliseconds,8:0.000} {result.P99Milliseconds,8:0.000} {"",8} {result.RequestsPerSecond,10:0} {"",16}  server_cpu_us/req={result.ServerCpuMicrosecondsPerRequest:0} h2load_cpu_us/req={result.ClientCpuMicrosecondsPerRequest:0}"));
     }
 
     private static async Task Measure(

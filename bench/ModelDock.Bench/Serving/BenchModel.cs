@@ -56,19 +56,23 @@ internal sealed class BenchModel
         _ => throw new ArgumentException($"Unknown model '{label}'; expected S or L."),
     };
 
-    /// <summary>Throws when <paramref name="actual"/> is not the expected output within float rounding.</summary>
-    public void Check(ReadOnlySpan<float> actual, string target)
+    /// <summary>
+    /// Throws when <paramref name="actual"/> is not the expected output, once per row of a request that
+    /// repeats <see cref="Row"/> <paramref name="rows"/> times, within float rounding.
+    /// </summary>
+    public void Check(ReadOnlySpan<float> actual, string target, int rows = 1)
     {
-        if (actual.Length != ExpectedOutput.Length)
+        if (actual.Length != rows * OutputWidth)
         {
-            throw new InvalidOperationException($"{target}: {actual.Length} output values, expected {ExpectedOutput.Length}.");
+            throw new InvalidOperationException($"{target}: {actual.Length} output values, expected {rows * OutputWidth}.");
         }
 
         for (var i = 0; i < actual.Length; i++)
         {
-            if (Math.Abs(actual[i] - ExpectedOutput[i]) > 1e-4f)
+            var expected = ExpectedOutput[i % OutputWidth];
+            if (Math.Abs(actual[i] - expected) > 1e-4f)
             {
-                throw new InvalidOperationException($"{target}: output[{i}] = {actual[i]}, expected {ExpectedOutput[i]}.");
+                throw new InvalidOperationException($"{target}: output[{i}] = {actual[i]}, expected {expected}.");
             }
         }
     }

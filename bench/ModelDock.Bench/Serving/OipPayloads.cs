@@ -11,19 +11,22 @@ internal static class OipPayloads
 {
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
-    /// <summary>A one-row JSON request: <c>{"inputs":[{"name":..,"shape":[1,W],"datatype":"FP32","data":[..]}]}</c>.</summary>
-    public static byte[] JsonRequest(BenchModel model)
+    /// <summary>A JSON request of the model's row repeated <paramref name="rows"/> times: <c>{"inputs":[{"name":..,"shape":[R,W],"datatype":"FP32","data":[..]}]}</c>.</summary>
+    public static byte[] JsonRequest(BenchModel model, int rows = 1)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("inputs");
-            WriteTensorHeader(writer, model.InputName, model.InputWidth);
+            WriteTensorHeader(writer, model.InputName, rows, model.InputWidth);
             writer.WriteStartArray("data");
-            foreach (var v in model.Row)
+            for (var r = 0; r < rows; r++)
             {
-                writer.WriteNumberValue(v);
+                foreach (var v in model.Row)
+                {
+                    writer.WriteNumberValue(v);
+                }
             }
 
             writer.WriteEndArray();
@@ -45,7 +48,7 @@ internal static class OipPayloads
             writer.WriteString("model_name", model.Name);
             writer.WriteString("model_version", "1");
             writer.WriteStartArray("outputs");
-            WriteTensorHeader(writer, model.OutputName, model.OutputWidth);
+            WriteTensorHeader(writer, model.OutputName, 1, model.OutputWidth);
             writer.WriteStartArray("data");
             foreach (var v in model.ExpectedOutput)
             {
@@ -71,7 +74,7 @@ internal static class OipPayloads
         {
             writer.WriteStartObject();
             writer.WriteStartArray("inputs");
-            WriteTensorHeader(writer, model.InputName, model.InputWidth);
+            WriteTensorHeader(writer, model.InputName, 1, model.InputWidth);
             writer.WriteStartObject("parameters");
             writer.WriteNumber("binary_data_size", raw.Length);
             writer.WriteEndObject();
@@ -114,12 +117,12 @@ internal static class OipPayloads
 
     public static string Describe(ReadOnlySpan<byte> body) => Encoding.UTF8.GetString(body[..Math.Min(body.Length, 300)]);
 
-    private static void WriteTensorHeader(Utf8JsonWriter writer, string name, int width)
+    private static void WriteTensorHeader(Utf8JsonWriter writer, string name, int rows, int width)
     {
         writer.WriteStartObject();
         writer.WriteString("name", name);
         writer.WriteStartArray("shape");
-        writer.WriteNumberValue(1);
+        writer.WriteNumberValue(rows);
         writer.WriteNumberValue(width);
         writer.WriteEndArray();
         writer.WriteString("datatype", "FP32");

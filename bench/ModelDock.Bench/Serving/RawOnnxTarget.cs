@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using ModelDock.Bench.Serving.Load;
 
 namespace ModelDock.Bench.Serving;
 
@@ -6,7 +7,7 @@ namespace ModelDock.Bench.Serving;
 /// The compute limit: ONNX Runtime called in process with preallocated input and output buffers, no
 /// transport, no copies. Batch 32 shows what batching can buy at most.
 /// </summary>
-internal sealed class RawOnnxTarget : IBenchTarget
+internal sealed class RawOnnxTarget : IInProcessTarget
 {
     private readonly BenchModel _model;
     private readonly InferenceSession _session;
@@ -31,8 +32,6 @@ internal sealed class RawOnnxTarget : IBenchTarget
     }
 
     public IRequestSender CreateSender(int worker) => new Sender(this);
-
-    public HttpLoad? DescribeHttpLoad() => null;
 
     public ValueTask DisposeAsync()
     {

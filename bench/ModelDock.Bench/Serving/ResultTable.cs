@@ -3,7 +3,7 @@ using System.Text;
 
 namespace ModelDock.Bench.Serving;
 
-/// <summary>Computes the ratios and renders the results as a console table and as markdown.</summary>
+/// <summary>Computes the serving table's ratios and renders it as console text and as markdown.</summary>
 internal static class ResultTable
 {
     public const string Naive = "naive ASP.NET + System.Text.Json";
@@ -12,19 +12,40 @@ internal static class ResultTable
     public const string RawBatch32 = "raw ONNX Runtime, batch 32";
     public const string InProcess = "ModelDock in process (no transport)";
 
+    /// <summary>Said under every table, because the gRPC rows have one generator where REST rows have two.</summary>
+    public const string GrpcNote = "gRPC rows: h2load only; wrk speaks HTTP/1.1 only.";
+
+    private static readonly TextTable Table = new(
+    [
+        new("target", -36),
+        new("config", -36),
+        new("load gen.", -10, "gen."),
+        new("conc.", 5),
+        new("rows/s", 10),
+        new("p50 ms", 8),
+        new("p99 ms", 8),
+        new("× naive", 7),
+        new("% transport limit", 6, "%limit"),
+        new("% compute limit", 6, "%comp"),
+        new("server CPU µs/req", 7, "cpu µs"),
+        new("load gen. CPU µs/req", 7, "gen µs"),
+        new("server RSS MB", 7, "RSS MB"),
+        new("errors", 6),
+    ]);
+
     public static void ComputeRatios(IReadOnlyList<ResultRow> rows)
     {
         foreach (var row in rows)
         {
-            var naive = rows.FirstOrDefault(r => r.Model == row.Model && r.Target == Naive && r.Result.Concurrency == row.Result.Concurrency);
+            ResultRow? Peer(string target) => rows.FirstOrDefault(r =>
+                r.Model == row.Model && r.Target == target && r.Generator == row.Generator && r.Result.Concurrency == row.Result.Concurrency);
+
+            var naive = Peer(Naive);
             // gRPC is held to the gRPC transport limit, REST to bare Kestrel's.
-            var limit = row.Target.Contains("gRPC", StringComparison.Ordinal) ? BareGrpc : BareKestrel;
-            var bare = rows.FirstOrDefault(r => r.Model == row.Model && r.Target == limit && r.Result.Concurrency == row.Result.Concurrency);
+            var bare = Peer(row.Target.Contains("gRPC", StringComparison.Ordinal) ? BareGrpc : BareKestrel);
             var compute = rows.Where(r => r.Model == row.Model && r.Target == RawBatch32).Select(r => r.Result.RowsPerSecond).DefaultIfEmpty(0).Max();
-            var isRaw = row.Target.StartsWith("raw", StringComparison.Ordinal);
-            var hasTransport = !isRaw && row.Target != InProcess;
-            row.VersusNaive = !isRaw && naive is not null ? row.Result.RowsPerSecond / naive.Result.RowsPerSecond : null;
-            row.VersusTransportLimit = hasTransport && bare is not null ? row.Result.RequestsPerSecond / bare.Result.RequestsPerSecond : null;
+            row.VersusNaive = naive is not null ? row.Result.RowsPerSecond / naive.Result.RowsPerSecond : null;
+            row.VersusTransportLimit = bare is not null ? row.Result.RequestsPerSecond / bare.Result.RequestsPerSecond : null;
             row.VersusComputeLimit = compute > 0 ? row.Result.RowsPerSecond / compute : null;
         }
     }
@@ -36,15 +57,9 @@ internal static class ResultTable
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"#### Model {model}");
             text.AppendLine();
-            text.AppendLine("| target | config | conc. | rows/s | p50 ms | p99 ms | × naive | % transport limit | % compute limit | CPU µs/req | load gen. CPU µs/req | KB alloc/req | errors |");
-            text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-            foreach (var row in rows.Where(r => r.Model == model))
-            {
-                var r = row.Result;
-                text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {row.Target} | {row.Config} | {r.Concurrency} | {r.RowsPerSecond:N0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {Times(row.VersusNaive)} | {Percent(row.VersusTransportLimit)} | {Percent(row.VersusComputeLimit)} | {r.CpuMicrosecondsPerRequest:F0} | {Micros(r.ClientCpuMicrosecondsPerRequest)} | {Kilobytes(r.AllocatedBytesPerRequest)} | {r.Failures} |");
-            }
-
+            text.Append(Table.Markdown(rows.Where(r => r.Model == model).Select(Cells)));
+            text.AppendLine();
+            text.AppendLine(GrpcNote);
             text.AppendLine();
         }
 
@@ -54,28 +69,37 @@ internal static class ResultTable
     public static string Console(IReadOnlyList<ResultRow> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"{"model",-5} {"target",-36} {"config",-22} {"conc",5} {"rows/s",10} {"p50 ms",8} {"p99 ms",8} {"×naive",7} {"%limit",6} {"%comp",6} {"cpu µs",7} {"gen µs",7} {"KB/req",7} {"err",5}");
+        text.AppendLine("model " + Table.ConsoleHeader());
         foreach (var row in rows)
         {
             text.AppendLine(Line(row));
         }
 
+        text.AppendLine(GrpcNote);
         return text.ToString();
     }
 
-    public static string Line(ResultRow row)
+    public static string Line(ResultRow row) => $"{row.Model,-5} {Table.Line(Cells(row))}";
+
+    private static string[] Cells(ResultRow row)
     {
         var r = row.Result;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{row.Model,-5} {row.Target,-36} {row.Config,-22} {r.Concurrency,5} {r.RowsPerSecond,10:N0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {Times(row.VersusNaive),7} {Percent(row.VersusTransportLimit),6} {Percent(row.VersusComputeLimit),6} {r.CpuMicrosecondsPerRequest,7:F0} {Micros(r.ClientCpuMicrosecondsPerRequest),7} {Kilobytes(r.AllocatedBytesPerRequest),7} {r.Failures,5}");
+        return
+        [
+            row.Target,
+            row.Config,
+            row.Generator,
+            Format.Integer(r.Concurrency),
+            Format.Integer(r.RowsPerSecond),
+            Format.Milliseconds(r.P50Milliseconds),
+            Format.Milliseconds(r.P99Milliseconds),
+            Format.Times(row.VersusNaive),
+            Format.Percent(row.VersusTransportLimit),
+            Format.Percent(row.VersusComputeLimit),
+            Format.Micros(r.ServerCpuMicrosecondsPerRequest),
+            Format.Micros(r.ClientCpuMicrosecondsPerRequest),
+            Format.Megabytes(r.ServerResidentBytes),
+            Format.Integer(r.Errors),
+        ];
     }
-
-    private static string Micros(double value) => double.IsNaN(value) ? "" : value.ToString("F0", CultureInfo.InvariantCulture);
-
-    private static string Kilobytes(double bytes) => double.IsNaN(bytes) ? "" : (bytes / 1024).ToString("F1", CultureInfo.InvariantCulture);
-
-    private static string Times(double? ratio) => ratio is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) + "×" : "";
-
-    private static string Percent(double? ratio) => ratio is { } v ? (v * 100).ToString("F0", CultureInfo.InvariantCulture) + "%" : "";
 }

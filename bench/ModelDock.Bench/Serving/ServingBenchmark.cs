@@ -1,34 +1,48 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
+using ModelDock.Bench.Serving.Load;
+using ModelDock.Bench.Serving.Servers;
 
 namespace ModelDock.Bench.Serving;
 
 /// <summary>
-/// The serving benchmark: the compute limit, the transport limit, a naive server and ModelDock over
-/// REST JSON, REST binary and gRPC, all driven by the same closed-loop load generator in one process.
+/// The serving benchmark: the compute limit and ModelDock's model server in process, and in processes
+/// of their own the transport limits, a naive server and the modeldock program over REST JSON, REST
+/// binary and gRPC, each driven by every external load generator that speaks its protocol.
 /// </summary>
 internal static class ServingBenchmark
 {
+    private const string ModelDockJson = "ModelDock REST JSON";
+    private const string ModelDockBinary = "ModelDock REST binary";
+    private const string ModelDockGrpc = "ModelDock gRPC";
+
     public static async Task<int> RunAsync(ServingOptions options)
     {
-        var machine = DescribeMachine();
+        var machine = MachineInfo.Describe();
         Console.WriteLine(machine);
-        var h2load = options.LoadGenerator == "internal" ? null : H2LoadGenerator.Find();
-        if (h2load is null && options.LoadGenerator == "h2load")
+        var needsServers = options.Targets.Overlaps(["bare", "bare-grpc", "naive", "json", "binary", "grpc"]);
+        var generators = LoadGenerators.Resolve(options.LoadGenerators, options.LoadGeneratorThreads);
+        if (needsServers && generators.Count == 0)
         {
-            throw new ArgumentException("--load-generator h2load: h2load is not on the PATH (Debian: apt-get install nghttp2-client).");
+            throw new ArgumentException(
+                $"No load generator on the PATH for the server targets ({LoadGenerators.InstallHint(LoadGenerators.H2Load)}; {LoadGenerators.InstallHint(LoadGenerators.Wrk)}).");
         }
 
-        var generator = h2load is null
-            ? "the in-process .NET clients (HttpClient, Grpc.Net.Client)"
-            : $"h2load ({h2load}) for the servers, in-process calls for raw ONNX Runtime";
-        Console.WriteLine($"load generator: {generator}");
+        var modelDock = options.Targets.Overlaps(["json", "binary", "grpc"]) ? ModelDockExecutable.Find(options.ModelDockPath) : null;
+        var setup = Setup(options, generators, modelDock);
+        Console.WriteLine(setup);
+
         var rows = new List<ResultRow>();
         foreach (var label in options.Models)
         {
             var model = BenchModel.Create(label);
-            await MeasureModelAsync(model, options, h2load, rows).ConfigureAwait(false);
+            var modelRows = await MeasureModelAsync(model, Plan(model, options, generators, modelDock), options.Rounds).ConfigureAwait(false);
+            foreach (var row in modelRows)
+            {
+                Console.WriteLine(ResultTable.Line(row));
+            }
+
+            rows.AddRange(modelRows);
         }
 
         ResultTable.ComputeRatios(rows);
@@ -37,151 +51,152 @@ internal static class ServingBenchmark
         if (options.MarkdownFile is { } file)
         {
             var markdown = new StringBuilder();
-            markdown.AppendLine(CultureInfo.InvariantCulture, $"Measured {machine}; load average at the end: {LoadAverage()}.");
-            markdown.AppendLine(CultureInfo.InvariantCulture, $"Load generator: {generator}.");
-            markdown.AppendLine(CultureInfo.InvariantCulture,
-                $"Each point: median of {options.Rounds} interleaved rounds of {options.DurationSeconds} s after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {string.Join(", ", options.Models.Select(m => $"{m} {options.QueueDelayFor(m)} µs"))}.");
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"Measured {machine}; load average at the end: {MachineInfo.LoadAverage()}.");
+            markdown.AppendLine(setup);
             markdown.AppendLine();
             markdown.Append(ResultTable.Markdown(rows));
             await File.WriteAllTextAsync(file, markdown.ToString()).ConfigureAwait(false);
             Console.WriteLine($"wrote {file}");
         }
 
-        return rows.Any(r => r.Result.Failures > 0 || r.Result.Requests == 0) ? 1 : 0;
+        return rows.Any(r => r.Result.Errors > 0 || r.Result.Requests == 0) ? 1 : 0;
     }
 
-    private static async Task MeasureModelAsync(BenchModel model, ServingOptions options, string? h2load, List<ResultRow> rows)
+    private static string Setup(ServingOptions options, IReadOnlyList<ILoadGenerator> generators, ModelDockExecutable? modelDock)
     {
-        var disposables = new List<IAsyncDisposable>();
-        try
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Load generators: {(generators.Count == 0 ? "none" : string.Join(", ", generators.Select(g => g.Name)))} ({options.LoadGeneratorThreads} thread each) for the servers, each server in its own process started afresh every round; in-process calls for raw ONNX Runtime and ModelDock in process.");
+        if (modelDock is not null)
         {
-            var plan = await StartTargetsAsync(model, options, disposables).ConfigureAwait(false);
-            foreach (var (target, _, _) in plan)
-            {
-                await target.VerifyAsync().ConfigureAwait(false);
-            }
+            text.AppendLine(CultureInfo.InvariantCulture, $"ModelDock: {modelDock.DisplayPath}, one process per model and configuration.");
+        }
 
-            // Rounds interleave the targets, so a burst of load from elsewhere on the machine hits
-            // every target alike instead of one unlucky row; each row reports the median round.
-            var concurrencies = plan.SelectMany(p => p.Concurrency).Distinct().Order().ToList();
-            foreach (var concurrency in concurrencies)
+        text.Append(CultureInfo.InvariantCulture,
+            $"Each point: median of {options.Rounds} interleaved rounds of {options.DurationSeconds} s after {options.WarmUpSeconds} s warm-up; dynamic batching: max_batch_size {options.MaxBatchSize}, max_queue_delay {string.Join(", ", options.Models.Select(m => $"{m} {options.QueueDelayFor(m)} µs"))}.");
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Runs every group in every round. Rounds interleave the groups, so a burst of load from elsewhere on
+    /// the machine hits every target alike instead of one unlucky row; each row reports the median round.
+    /// </summary>
+    private static async Task<List<ResultRow>> MeasureModelAsync(BenchModel model, IReadOnlyList<TargetGroup> groups, int rounds)
+    {
+        var results = new Dictionary<(string Target, string Config, string Generator, int Concurrency), List<LoadResult>>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var group in groups)
             {
-                var rounds = plan.Where(p => p.Concurrency.Contains(concurrency)).ToDictionary(p => p.Target, _ => new List<LoadResult>());
-                for (var round = 0; round < options.Rounds; round++)
+                var started = await group.StartAsync().ConfigureAwait(false);
+                await using (started.ConfigureAwait(false))
                 {
-                    foreach (var (target, results) in rounds)
+                    foreach (var concurrency in group.Concurrency)
                     {
-                        var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
-                        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
-                        var result = h2load is not null && target.DescribeHttpLoad() is { } load
-                            ? await H2LoadGenerator.RunAsync(h2load, load, concurrency, warmUp, duration).ConfigureAwait(false)
-                            : await LoadGenerator.RunAsync(target, concurrency, warmUp, duration).ConfigureAwait(false);
-                        results.Add(result);
-                        Console.Error.WriteLine(ResultTable.Line(new ResultRow(model.Label, target.Name, $"round {round + 1}", result)));
+                        foreach (var measurement in started.Measurements)
+                        {
+                            var result = await measurement.RunAsync(concurrency).ConfigureAwait(false);
+                            var key = (measurement.Target, measurement.Config, measurement.Generator, concurrency);
+                            if (!results.TryGetValue(key, out var list))
+                            {
+                                results[key] = list = [];
+                            }
+
+                            list.Add(result);
+                            Console.Error.WriteLine(ResultTable.Line(new ResultRow(model.Label, measurement.Target, $"round {round + 1}", measurement.Generator, result)));
+                        }
                     }
                 }
+            }
+        }
 
-                foreach (var (target, config, _) in plan.Where(p => rounds.ContainsKey(p.Target)))
-                {
-                    var row = new ResultRow(model.Label, target.Name, config, LoadResult.Median(rounds[target]));
-                    rows.Add(row);
-                    Console.WriteLine(ResultTable.Line(row));
-                }
-            }
-        }
-        finally
-        {
-            for (var i = disposables.Count - 1; i >= 0; i--)
-            {
-                await disposables[i].DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        // The dictionary keeps the order the first round measured in; OrderBy is stable, so within one
+        // concurrency the rows keep the plan's order.
+        return [.. results
+            .OrderBy(r => r.Key.Concurrency)
+            .Select(r => new ResultRow(model.Label, r.Key.Target, r.Key.Config, r.Key.Generator, LoadResult.Median(r.Value)))];
     }
 
-    private static async Task<List<(IBenchTarget Target, string Config, IReadOnlyList<int> Concurrency)>> StartTargetsAsync(
-        BenchModel model,
-        ServingOptions options,
-        List<IAsyncDisposable> disposables)
+    private static List<TargetGroup> Plan(BenchModel model, ServingOptions options, IReadOnlyList<ILoadGenerator> generators, ModelDockExecutable? modelDock)
     {
-        var plan = new List<(IBenchTarget Target, string Config, IReadOnlyList<int> Concurrency)>();
-        void Add(IBenchTarget target, string config, IReadOnlyList<int> concurrency)
-        {
-            disposables.Add(target);
-            plan.Add((target, config, concurrency));
-        }
+        var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
+        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+        var groups = new List<TargetGroup>();
+        var targets = options.Targets;
 
-        if (options.Targets.Contains("raw"))
+        if (targets.Contains("raw"))
         {
             // In-process compute saturates with one thread per core; more workers only queue on the cores.
             int[] threads = [.. new[] { 1, Environment.ProcessorCount }.Distinct()];
-            Add(new RawOnnxTarget(model, 1), "in process", threads);
-            Add(new RawOnnxTarget(model, 32), "in process", threads);
+            groups.Add(TargetGroup.InProcess(threads, "in process", () => Task.FromResult<IReadOnlyList<IInProcessTarget>>(
+                [new RawOnnxTarget(model, 1), new RawOnnxTarget(model, 32)]), warmUp, duration));
         }
 
-        if (options.Targets.Contains("bare"))
+        TargetGroup Server(Func<Task<LoopbackServer>> start, Func<LoopbackServer, Task<IReadOnlyList<ServerEndpoint>>> endpoints) =>
+            TargetGroup.Server(options.Concurrency, start, endpoints, generators, warmUp, duration);
+
+        if (targets.Contains("bare"))
         {
-            var bare = await BareKestrelServer.StartAsync(model).ConfigureAwait(false);
-            disposables.Add(bare);
-            Add(new RestTarget(ResultTable.BareKestrel, model, bare.BaseAddress, model.Name, RestEncoding.Json), "constant response", options.Concurrency);
+            groups.Add(Server(
+                () => TargetProcesses.StartAsync(ResultTable.BareKestrel, "bare", model),
+                async server => [new ServerEndpoint(ResultTable.BareKestrel, "constant response", await RestEndpoint.PrepareAsync(ResultTable.BareKestrel, model, server.HttpAddress, model.Name, RestEncoding.Json).ConfigureAwait(false))]));
         }
 
-        if (options.Targets.Contains("bare-grpc"))
+        if (targets.Contains("bare-grpc"))
         {
-            var bareGrpc = await BareGrpcServer.StartAsync(model).ConfigureAwait(false);
-            disposables.Add(bareGrpc);
-            Add(new GrpcTarget(ResultTable.BareGrpc, model, bareGrpc.BaseAddress, model.Name), "constant response", options.Concurrency);
+            groups.Add(Server(
+                () => TargetProcesses.StartAsync(ResultTable.BareGrpc, "bare-grpc", model),
+                async server => [new ServerEndpoint(ResultTable.BareGrpc, "constant response", await GrpcEndpoint.PrepareAsync(ResultTable.BareGrpc, model, server.GrpcAddress, model.Name).ConfigureAwait(false))]));
         }
 
-        if (options.Targets.Contains("naive"))
+        if (targets.Contains("naive"))
         {
-            var naive = await NaiveServer.StartAsync(model).ConfigureAwait(false);
-            disposables.Add(naive);
-            Add(new RestTarget(ResultTable.Naive, model, naive.BaseAddress, model.Name, RestEncoding.Json), "no batching", options.Concurrency);
+            groups.Add(Server(
+                () => TargetProcesses.StartAsync(ResultTable.Naive, "naive", model),
+                async server => [new ServerEndpoint(ResultTable.Naive, "no batching", await RestEndpoint.PrepareAsync(ResultTable.Naive, model, server.HttpAddress, model.Name, RestEncoding.Json).ConfigureAwait(false))]));
         }
 
-        if (!options.Targets.Overlaps(["inprocess", "json", "binary", "grpc"]))
+        foreach (var config in ModelDockConfig.For(model, options))
         {
-            return plan;
-        }
-
-        var server = await ModelDockServer.StartAsync(model, options).ConfigureAwait(false);
-        disposables.Add(server);
-        foreach (var config in server.Configs)
-        {
-            if (options.Targets.Contains("inprocess"))
+            if (targets.Contains("inprocess"))
             {
-                Add(new InProcessTarget(model, server.ModelServer, config.ModelName), config.Description, options.Concurrency);
+                groups.Add(TargetGroup.InProcess(options.Concurrency, config.Description, async () =>
+                    [await InProcessTarget.StartAsync(model, config).ConfigureAwait(false)], warmUp, duration));
             }
 
-            if (options.Targets.Contains("json"))
+            if (modelDock is not null)
             {
-                Add(new RestTarget("ModelDock REST JSON", model, server.HttpAddress, config.ModelName, RestEncoding.Json), config.Description, options.Concurrency);
-            }
-
-            if (options.Targets.Contains("binary"))
-            {
-                Add(new RestTarget("ModelDock REST binary", model, server.HttpAddress, config.ModelName, RestEncoding.Binary), config.Description, options.Concurrency);
-            }
-
-            if (options.Targets.Contains("grpc"))
-            {
-                Add(new GrpcTarget("ModelDock gRPC", model, server.GrpcAddress, config.ModelName), config.Description, options.Concurrency);
+                groups.Add(Server(
+                    () => ModelDockProcess.StartAsync(modelDock, model, [config]),
+                    server => ModelDockEndpointsAsync(model, config, server, targets)));
             }
         }
 
-        return plan;
+        return groups;
     }
 
-    private static string DescribeMachine() =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, server GC {System.Runtime.GCSettings.IsServerGC}, load average at start: {LoadAverage()}");
-
-    /// <summary>The 1/5/15-minute load averages where the OS reports them (Linux), so a reader can judge the noise.</summary>
-    public static string LoadAverage()
+    private static async Task<IReadOnlyList<ServerEndpoint>> ModelDockEndpointsAsync(
+        BenchModel model,
+        ModelDockConfig config,
+        LoopbackServer server,
+        IReadOnlySet<string> targets)
     {
-        const string LoadAverageFile = "/proc/loadavg";
-        return File.Exists(LoadAverageFile)
-            ? string.Join(' ', File.ReadAllText(LoadAverageFile).Split(' ').Take(3))
-            : "not reported on this OS";
+        var endpoints = new List<ServerEndpoint>();
+        if (targets.Contains("json"))
+        {
+            endpoints.Add(new ServerEndpoint(ModelDockJson, config.Description, await RestEndpoint.PrepareAsync(ModelDockJson, model, server.HttpAddress, config.ModelName, RestEncoding.Json).ConfigureAwait(false)));
+        }
+
+        if (targets.Contains("binary"))
+        {
+            endpoints.Add(new ServerEndpoint(ModelDockBinary, config.Description, await RestEndpoint.PrepareAsync(ModelDockBinary, model, server.HttpAddress, config.ModelName, RestEncoding.Binary).ConfigureAwait(false)));
+        }
+
+        if (targets.Contains("grpc"))
+        {
+            endpoints.Add(new ServerEndpoint(ModelDockGrpc, config.Description, await GrpcEndpoint.PrepareAsync(ModelDockGrpc, model, server.GrpcAddress, config.ModelName).ConfigureAwait(false)));
+        }
+
+        return endpoints;
     }
 }

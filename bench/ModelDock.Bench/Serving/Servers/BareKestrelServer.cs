@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace ModelDock.Bench.Serving;
+namespace ModelDock.Bench.Serving.Servers;
 
 /// <summary>
 /// The transport limit: Kestrel and routing, a full parse of the same OIP JSON request, and a constant
@@ -12,10 +12,10 @@ namespace ModelDock.Bench.Serving;
 /// </summary>
 internal static class BareKestrelServer
 {
-    public static Task<LoopbackServer> StartAsync(BenchModel model)
+    public static WebApplication Build(BenchModel model, int port)
     {
         var response = OipPayloads.JsonResponse(model);
-        var app = LoopbackServer.CreateBuilder().Build();
+        var app = TargetHost.CreateBuilder(port).Build();
         app.MapPost("/v2/models/{name}/infer", async context =>
         {
             var reader = context.Request.BodyReader;
@@ -43,7 +43,7 @@ internal static class BareKestrelServer
             context.Response.ContentLength = response.Length;
             await context.Response.Body.WriteAsync(response).ConfigureAwait(false);
         });
-        return LoopbackServer.StartAsync(app);
+        return app;
     }
 
     /// <summary>Reads every token and converts every number to a float, as a real parser must.</summary>
@@ -63,5 +63,4 @@ internal static class BareKestrelServer
 
         return float.IsNaN(sum) ? 0 : count;
     }
-
 }

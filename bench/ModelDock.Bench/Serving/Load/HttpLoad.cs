@@ -1,4 +1,4 @@
-namespace ModelDock.Bench.Serving;
+namespace ModelDock.Bench.Serving.Load;
 
 /// <summary>
 /// One fixed request an external load generator sends over and over: where to, over which HTTP
@@ -9,4 +9,5 @@ namespace ModelDock.Bench.Serving;
 /// <param name="Headers">Request headers besides Content-Length, as <c>name: value</c>.</param>
 /// <param name="Body">The request body, sent unchanged every time.</param>
 /// <param name="ResponseBytes">Body bytes of the verified answer; a gRPC error answers with none.</param>
-internal sealed record HttpLoad(Uri Url, bool Http2, IReadOnlyList<string> Headers, byte[] Body, long ResponseBytes);
+/// <param name="RowsPerRequest">Model rows the body carries.</param>
+internal sealed record HttpLoad(Uri Url, bool Http2, IReadOnlyList<string> Headers, byte[] Body, long ResponseBytes, int RowsPerRequest);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ModelDock.Bench.Serving;
+namespace ModelDock.Bench.Serving.Load;
 
 /// <summary>
 /// One worker's latencies in a preallocated array, so recording costs no allocation and no lock on the

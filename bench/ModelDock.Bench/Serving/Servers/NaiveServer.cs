@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
 
-namespace ModelDock.Bench.Serving;
+namespace ModelDock.Bench.Serving.Servers;
 
 /// <summary>
 /// What a developer writes in an afternoon: a minimal API endpoint that binds the OIP JSON to classes
@@ -13,10 +13,11 @@ namespace ModelDock.Bench.Serving;
 /// </summary>
 internal static class NaiveServer
 {
-    public static Task<LoopbackServer> StartAsync(BenchModel model)
+    /// <returns>The app and the ONNX Runtime session it runs, to dispose after the app.</returns>
+    public static (WebApplication App, InferenceSession Session) Build(BenchModel model, int port)
     {
         var session = new InferenceSession(model.Onnx);
-        var builder = LoopbackServer.CreateBuilder();
+        var builder = TargetHost.CreateBuilder(port);
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         var app = builder.Build();
         app.MapPost("/v2/models/{name}/infer", (string name, NaiveRequest request) =>
@@ -33,7 +34,7 @@ internal static class NaiveServer
                 Outputs = [new NaiveTensor { Name = session.OutputNames[0], Datatype = "FP32", Shape = shape, Data = output.GetTensorDataAsSpan<float>().ToArray() }],
             });
         });
-        return LoopbackServer.StartAsync(app, session);
+        return (app, session);
     }
 
     internal sealed class NaiveRequest

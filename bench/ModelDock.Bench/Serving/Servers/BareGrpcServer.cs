@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Server.Grpc.Protocol;
 
-namespace ModelDock.Bench.Serving;
+namespace ModelDock.Bench.Serving.Servers;
 
 /// <summary>
 /// The gRPC transport limit: Kestrel's HTTP/2 and Grpc.AspNetCore with the same service definition,
@@ -15,14 +15,14 @@ namespace ModelDock.Bench.Serving;
 /// </summary>
 internal static class BareGrpcServer
 {
-    public static Task<LoopbackServer> StartAsync(BenchModel model)
+    public static WebApplication Build(BenchModel model, int port)
     {
-        var builder = LoopbackServer.CreateBuilder(HttpProtocols.Http2);
+        var builder = TargetHost.CreateBuilder(port, HttpProtocols.Http2);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(new ConstantInferenceService(model));
         var app = builder.Build();
         app.MapGrpcService<ConstantInferenceService>();
-        return LoopbackServer.StartAsync(app);
+        return app;
     }
 
     private sealed class ConstantInferenceService : GRPCInferenceService.GRPCInferenceServiceBase

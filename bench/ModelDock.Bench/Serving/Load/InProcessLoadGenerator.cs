@@ -1,19 +1,23 @@
 using System.Diagnostics;
+using ModelDock.Errors;
 
-namespace ModelDock.Bench.Serving;
+namespace ModelDock.Bench.Serving.Load;
 
 /// <summary>
-/// A closed-loop load generator: each worker sends one request, waits for the answer, and sends the
-/// next. Requests that start during warm-up or end after the window are not counted, so throughput and
-/// percentiles describe only the fixed measurement window.
+/// A closed-loop load generator for targets in this process: each worker makes one call, waits for
+/// it, and makes the next. Calls that start during warm-up or end after the window are not counted,
+/// so throughput and percentiles describe only the fixed measurement window. CPU time and memory are
+/// this process's, the generator's workers included.
 /// </summary>
-internal static class LoadGenerator
+internal static class InProcessLoadGenerator
 {
+    public const string Name = "in process";
+
     /// <summary>Samples kept per second of measurement over all workers; enough for every target here.</summary>
     private const int SamplesPerSecond = 400_000;
 
     public static async Task<LoadResult> RunAsync(
-        IBenchTarget target,
+        IInProcessTarget target,
         int concurrency,
         TimeSpan warmUp,
         TimeSpan duration)
@@ -35,9 +39,8 @@ internal static class LoadGenerator
         {
             await Task.Delay(warmUp).ConfigureAwait(false);
             var cpu = Environment.CpuUsage.TotalTime;
-            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             await Task.Delay(duration).ConfigureAwait(false);
-            return (Environment.CpuUsage.TotalTime - cpu, GC.GetTotalAllocatedBytes(precise: true) - allocated);
+            return Environment.CpuUsage.TotalTime - cpu;
         });
         var workers = new Task[concurrency];
         for (var i = 0; i < concurrency; i++)
@@ -48,18 +51,20 @@ internal static class LoadGenerator
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
-        var (cpuTime, allocatedBytes) = await window.ConfigureAwait(false);
+        var cpuTime = await window.ConfigureAwait(false);
         foreach (var sender in senders)
         {
             await sender.DisposeAsync().ConfigureAwait(false);
         }
 
+        using var self = Process.GetCurrentProcess();
+        var (resident, peak) = ProcessUsage.Memory(self);
         var result = Summarize(recorders, concurrency, duration.TotalSeconds, target.RowsPerRequest);
-        var requests = Math.Max(1, result.Requests);
         return result with
         {
-            CpuMicrosecondsPerRequest = cpuTime.TotalMicroseconds / requests,
-            AllocatedBytesPerRequest = LoadResult.AllocationPerRequest(allocatedBytes, requests),
+            ServerCpuMicrosecondsPerRequest = cpuTime.TotalMicroseconds / Math.Max(1, result.Requests),
+            ServerResidentBytes = resident,
+            ServerPeakResidentBytes = peak,
         };
     }
 
@@ -78,7 +83,7 @@ internal static class LoadGenerator
             {
                 ok = await sender.SendAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or Grpc.Core.RpcException or InvalidOperationException)
+            catch (Exception ex) when (ex is ModelDockException or InvalidOperationException)
             {
                 ok = false;
             }
@@ -123,13 +128,12 @@ internal static class LoadGenerator
         return new LoadResult(
             concurrency,
             completed,
+            0,
             failed,
             seconds,
             rowsPerRequest,
             Percentile(all, 0.50),
-            Percentile(all, 0.99),
-            0,
-            0);
+            Percentile(all, 0.99));
     }
 
     /// <summary>Nearest-rank percentile of sorted samples, in milliseconds.</summary>
