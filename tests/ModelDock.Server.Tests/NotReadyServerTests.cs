@@ -47,7 +47,7 @@ public sealed class NotReadyServerTests : IAsyncLifetime
 
         ready.AssertError(HttpStatusCode.ServiceUnavailable, "not ready");
         Assert.Equal(HttpStatusCode.OK, live.Status);
-        modelReady.AssertError(HttpStatusCode.ServiceUnavailable, "model 'broken' is not ready");
+        modelReady.AssertError(HttpStatusCode.ServiceUnavailable, "model 'broken' has no ready version");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.Status);
     }
 

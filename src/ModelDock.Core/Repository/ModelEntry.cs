@@ -7,7 +7,7 @@ namespace ModelDock.Repository;
 /// <param name="Versions">State of every version the last load dealt with (READY, LOADING, UNAVAILABLE), by number.</param>
 /// <param name="Problem">Why the model as a whole failed to load (config, no version folder); null when it did not.</param>
 /// <param name="Loading">A load or reload is under way.</param>
-/// <param name="Unloaded">Unloaded on request: requests answer NotFound and polling leaves it alone until loaded again.</param>
+/// <param name="Unloaded">Unloaded on request: requests answer Unavailable and polling leaves it alone until loaded again.</param>
 /// <param name="Fingerprint">The model folder as of the last load, compared by polling.</param>
 internal sealed record ModelEntry(
     string Name,

@@ -257,7 +257,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
 
     public async Task LoadModelAsync(string model, CancellationToken cancellationToken)
     {
-        if (!IsModelName(model) || !Directory.Exists(Path.Combine(_options.RepositoryPath, model)))
+        if (!InRepositoryFolder(model))
         {
             throw ModelDockException.NotFound($"model '{model}' not found in the model repository");
         }
@@ -271,12 +271,15 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Unloads a model the repository has. As in Triton, unloading one that is not loaded (never loaded, failed,
+    /// already unloaded) succeeds; it stays unloaded, polling included, until it is loaded again.
+    /// </summary>
     public Task UnloadModelAsync(string model, CancellationToken cancellationToken)
     {
-        var entry = Current(model);
-        if (entry is null || entry.Unloaded)
+        if (Current(model) is null && !InRepositoryFolder(model))
         {
-            throw ModelDockException.NotFound($"model '{model}' not found");
+            throw ModelDockException.NotFound($"model '{model}' not found in the model repository");
         }
 
         return RemoveAsync(model, markUnloaded: true, cancellationToken);
@@ -494,13 +497,13 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         try
         {
             var before = Current(model);
-            if (before is null)
+            if (markUnloaded ? before is { Unloaded: true } : before is null)
             {
                 return;
             }
 
             Publish(model, _ => markUnloaded ? ModelEntry.Empty(model) with { Unloaded = true } : null);
-            Retire(before.Serving.Values);
+            Retire(before?.Serving.Values ?? []);
             foreach (var key in _statistics.Keys.Where(k => k.Model == model).ToList())
             {
                 _statistics.TryRemove(key, out _);
@@ -566,11 +569,31 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The model's entry when it is loaded. A model the repository has but does not serve (unloaded, or not loaded
+    /// yet) is Unavailable, as its readiness and the index say; NotFound is only for a name the repository lacks.
+    /// </summary>
     private ModelEntry Find(string model)
     {
         var entry = Current(model);
-        return entry is null || entry.Unloaded ? throw ModelDockException.NotFound($"model '{model}' not found") : entry;
+        if (entry is { Unloaded: false })
+        {
+            return entry;
+        }
+
+        if (entry is not null)
+        {
+            throw ModelDockException.Unavailable($"model '{model}' is unloaded; load it through the model repository API");
+        }
+
+        throw InRepositoryFolder(model)
+            ? ModelDockException.Unavailable($"model '{model}' is in the model repository but not loaded")
+            : ModelDockException.NotFound($"model '{model}' not found");
     }
+
+    /// <summary>A model folder as the scanner lists it: a plain name, not hidden, present on disk.</summary>
+    private bool InRepositoryFolder(string model) =>
+        IsModelName(model) && !model.StartsWith('.') && Directory.Exists(Path.Combine(_options.RepositoryPath, model));
 
     private static ServingVersion Resolve(ModelEntry entry, string model, string? version)
     {

@@ -11,7 +11,10 @@ public interface IModelServer
     /// <summary>True when every model that should be loaded is ready.</summary>
     bool IsReady { get; }
 
-    /// <summary>Throws NotFound for an unknown model or version.</summary>
+    /// <summary>
+    /// Throws NotFound for a model or version the repository does not have, and Unavailable for one it has that is
+    /// not serving (loading, failed to load, unloaded); inference, configuration and statistics answer the same.
+    /// </summary>
     ModelMetadata GetMetadata(string model, string? version);
 
     /// <summary>The effective configuration of a served version; throws NotFound like <see cref="GetMetadata"/>.</summary>
@@ -27,6 +30,7 @@ public interface IModelServer
     /// <summary>Loads or reloads a model from the repository; completes when it is ready or has failed.</summary>
     Task LoadModelAsync(string model, CancellationToken cancellationToken);
 
+    /// <summary>Unloads a model the repository has; one that is not loaded stays so and the call succeeds. NotFound for an unknown name.</summary>
     Task UnloadModelAsync(string model, CancellationToken cancellationToken);
 
     /// <summary>Statistics of all models (null model), all versions of one model (null version) or one version.</summary>

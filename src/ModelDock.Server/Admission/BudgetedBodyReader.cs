@@ -33,7 +33,7 @@ internal sealed class BudgetedBodyReader : PipeReader, IDisposable
         }
 
         var result = read.Result;
-        Charge(result.Buffer.Length);
+        Charge(result);
         return new ValueTask<ReadResult>(result);
     }
 
@@ -44,7 +44,7 @@ internal sealed class BudgetedBodyReader : PipeReader, IDisposable
             return false;
         }
 
-        Charge(result.Buffer.Length);
+        Charge(result);
         return true;
     }
 
@@ -67,12 +67,13 @@ internal sealed class BudgetedBodyReader : PipeReader, IDisposable
     private async ValueTask<ReadResult> ChargeAsync(ValueTask<ReadResult> read)
     {
         var result = await read.ConfigureAwait(false);
-        Charge(result.Buffer.Length);
+        Charge(result);
         return result;
     }
 
-    private void Charge(long held)
+    private void Charge(ReadResult result)
     {
+        var held = result.Buffer.Length;
         if (held <= _charged)
         {
             return;
@@ -80,6 +81,8 @@ internal sealed class BudgetedBodyReader : PipeReader, IDisposable
 
         if (!_budget.TryReserve(held - _charged))
         {
+            // Give the bytes back to the pipe, so the server can still drain the body and answer.
+            _inner.AdvanceTo(result.Buffer.End);
             throw _exhausted(_budget.Capacity);
         }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Grpc;
@@ -20,6 +21,9 @@ namespace ModelDock.Server.Hosting;
 /// </summary>
 public sealed class ModelDockHost : IAsyncDisposable
 {
+    /// <summary>Category of the host's own log lines (where it listens, the unauthenticated-exposure warning).</summary>
+    public const string LogCategory = "ModelDock.Hosting";
+
     private readonly ListenOptions _http;
     private readonly ListenOptions _grpc;
 
@@ -68,18 +72,13 @@ public sealed class ModelDockHost : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            kestrel.Listen(address, options.HttpPort, l =>
-            {
-                // Without TLS there is no protocol negotiation, so a mixed endpoint would only ever speak HTTP/1.1.
-                l.Protocols = HttpProtocols.Http1;
-                http = l;
-            });
-            kestrel.Listen(address, options.GrpcPort, l =>
-            {
-                l.Protocols = HttpProtocols.Http2;
-                grpc = l;
-            });
+            // Without TLS there is no protocol negotiation, so a mixed endpoint would only ever speak HTTP/1.1.
+            http = Listen(kestrel, address, options.HttpPort, HttpProtocols.Http1);
+            grpc = Listen(kestrel, address, options.GrpcPort, HttpProtocols.Http2);
         });
+
+        // Kestrel's "Now listening on" lines do not say which port is REST and which gRPC; StartAsync logs ModelDock's own.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
         // Triton accepts gzip/deflate request bodies and compresses responses for clients that ask;
         // tritonclient's request_compression_algorithm and response_compression_algorithm rely on it.
@@ -114,23 +113,91 @@ public sealed class ModelDockHost : IAsyncDisposable
         return new ModelDockHost(app, http!, grpc!);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+    /// <summary>
+    /// Binds both endpoints and starts serving, then logs one line per endpoint (and a warning when it is reachable
+    /// from other machines). A port that cannot be bound throws <see cref="EndpointBindException"/>, naming the endpoint.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await App.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (EndpointBindException.Classify(e, _http, _grpc) is { } failure)
+        {
+            throw failure;
+        }
+
+        var log = App.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        HostingLog.Listening(log, "REST (HTTP/1.1)", Display(_http), Scope(_http));
+        HostingLog.Listening(log, "gRPC (HTTP/2 cleartext)", Display(_grpc), Scope(_grpc));
+        if (!IPAddress.IsLoopback(_http.IPEndPoint!.Address))
+        {
+            HostingLog.Unauthenticated(log, Display(_http), Display(_grpc));
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
 
     /// <summary>Starts and serves until the application is asked to stop (Ctrl+C, SIGTERM or <paramref name="cancellationToken"/>).</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        await App.StartAsync(cancellationToken);
+        await StartAsync(cancellationToken);
         await App.WaitForShutdownAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
 
+    /// <summary>
+    /// <c>*</c> and <c>::</c> listen on IPv6Any, which Kestrel binds dual-mode (IPv4 too); ListenAnyIP falls back
+    /// to IPv4 Any on a machine without IPv6, and IPEndPoint then says so.
+    /// </summary>
+    private static ListenOptions Listen(KestrelServerOptions kestrel, IPAddress address, int port, HttpProtocols protocols)
+    {
+        ListenOptions? bound = null;
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = protocols;
+            bound = listen;
+        }
+
+        if (address.Equals(IPAddress.IPv6Any))
+        {
+            kestrel.ListenAnyIP(port, Configure);
+        }
+        else
+        {
+            kestrel.Listen(address, port, Configure);
+        }
+
+        return bound!;
+    }
+
+    /// <summary>A client cannot connect to a wildcard address; every wildcard bind includes IPv4 loopback.</summary>
     private static Uri AddressOf(ListenOptions listen)
     {
         var endpoint = listen.IPEndPoint!;
-        var host = endpoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : endpoint.Address;
+        var host = IsWildcard(endpoint.Address) ? IPAddress.Loopback : endpoint.Address;
         return new Uri($"http://{new IPEndPoint(host, endpoint.Port)}/");
     }
+
+    private static string Display(ListenOptions listen) => $"http://{listen.IPEndPoint}";
+
+    private static string Scope(ListenOptions listen)
+    {
+        var address = listen.IPEndPoint!.Address;
+        if (address.Equals(IPAddress.IPv6Any))
+        {
+            return " (every IPv4 and IPv6 interface)";
+        }
+
+        if (address.Equals(IPAddress.Any))
+        {
+            return " (every IPv4 interface)";
+        }
+
+        return IPAddress.IsLoopback(address) ? " (this machine only)" : string.Empty;
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 }

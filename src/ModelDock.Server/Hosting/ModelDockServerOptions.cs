@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using ModelDock.Errors;
 using ModelDock.Server.Admission;
 
@@ -9,7 +10,10 @@ public sealed class ModelDockServerOptions
 {
     public const long DefaultMaxBytes = 64L * 1024 * 1024;
 
-    /// <summary>An IP address, <c>localhost</c>, or <c>*</c> for every interface.</summary>
+    /// <summary>
+    /// An IPv4 or IPv6 address (<c>[::1]</c> with or without brackets), <c>localhost</c> (127.0.0.1), or
+    /// <c>*</c> / <c>::</c> for every interface, IPv4 and IPv6 (IPv4 only on a machine without IPv6).
+    /// </summary>
     public string Host { get; set; } = "127.0.0.1";
 
     /// <summary>REST port (HTTP/1.1); 0 picks a free port, reported by <see cref="ModelDockHost.HttpPort"/>.</summary>
@@ -43,7 +47,7 @@ public sealed class ModelDockServerOptions
         var errors = new List<string>();
         if (!TryParseHost(Host, out _))
         {
-            errors.Add($"Host '{Host}' must be an IP address, 'localhost' or '*'");
+            errors.Add($"Host '{Host}' must be an IPv4 or IPv6 address, 'localhost', or '*' for every interface");
         }
 
         if (HttpPort is < 0 or > 65535)
@@ -97,6 +101,7 @@ public sealed class ModelDockServerOptions
         }
     }
 
+    /// <summary><c>*</c> and <c>::</c> both give <see cref="IPAddress.IPv6Any"/>, which the host binds dual-mode.</summary>
     internal static bool TryParseHost(string? host, out IPAddress address)
     {
         switch (host)
@@ -105,8 +110,10 @@ public sealed class ModelDockServerOptions
                 address = IPAddress.Loopback;
                 return true;
             case "*":
-                address = IPAddress.Any;
+                address = IPAddress.IPv6Any;
                 return true;
+            case ['[', .. var inside, ']']:
+                return IPAddress.TryParse(inside, out address!) && address.AddressFamily == AddressFamily.InterNetworkV6;
             default:
                 return IPAddress.TryParse(host, out address!);
         }

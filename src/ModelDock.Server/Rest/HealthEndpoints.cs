@@ -40,25 +40,26 @@ internal sealed class HealthEndpoints
         });
     }
 
+    /// <summary>
+    /// A model that is not ready answers the error a request to it would get: 404 for a model or version the
+    /// repository does not have, 503 with the reason for one it has that is not serving (loading, failed, unloaded).
+    /// </summary>
     public Task ModelReadyAsync(HttpContext context)
     {
         var model = RouteValues.Model(context)!;
         var version = RouteValues.Version(context);
-        if (_server.IsModelReady(model, version))
+        if (!_server.IsModelReady(model, version))
         {
-            return JsonResponses.WriteAsync(context, StatusCodes.Status200OK, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("name"u8, model);
-                w.WriteBoolean("ready"u8, true);
-                w.WriteEndObject();
-            });
+            // Throws that error; when the model became ready in between, it is ready.
+            _server.GetMetadata(model, version);
         }
 
-        var known = _server.GetRepositoryIndex(readyOnly: false).Any(e => e.Name == model);
-        var what = version is null ? $"model '{model}'" : $"version '{version}' of model '{model}'";
-        return known
-            ? JsonResponses.WriteErrorAsync(context, ErrorKind.Unavailable, what + " is not ready")
-            : JsonResponses.WriteErrorAsync(context, ErrorKind.NotFound, $"unknown model '{model}'");
+        return JsonResponses.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("name"u8, model);
+            w.WriteBoolean("ready"u8, true);
+            w.WriteEndObject();
+        });
     }
 }

@@ -59,6 +59,7 @@ internal sealed class RequestBody : IDisposable
             var body = read.Buffer;
             if (body.Length > maxBytes)
             {
+                reader.AdvanceTo(body.End);
                 throw TooLarge(maxBytes);
             }
 

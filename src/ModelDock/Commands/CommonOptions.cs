@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace ModelDock.Cli.Commands;
 
@@ -10,4 +11,20 @@ internal static class CommonOptions
         Description = "Folder for ModelDock's embedded storage (SQLite metadata, offline and online stores).",
         DefaultValueFactory = _ => new DirectoryInfo("modeldock-data"),
     };
+
+    /// <summary>
+    /// An option's value for a command validator that compares options, or the type's default when the value did not parse:
+    /// the parser reports that error itself, and command validators run even then (where GetValue throws).
+    /// </summary>
+    public static T? ParsedValue<T>(CommandResult result, Option<T> option)
+    {
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
 }

@@ -20,7 +20,7 @@ internal static class DemoModelCommand
                 Console.WriteLine($"wrote {Path.Combine(dir.FullName, model)}");
             }
 
-            return 0;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -7,7 +7,7 @@ namespace ModelDock.Cli.Commands;
 /// <summary><c>modeldock features apply DIR</c>: validates the repository, stores it versioned, prints what changed.</summary>
 internal static class FeaturesApplyCommand
 {
-    /// <returns>0 when applied; 1 when the repository has errors (each printed as file:line:column: message).</returns>
+    /// <returns><see cref="ExitCodes.Ok"/> when applied; <see cref="ExitCodes.FeatureStore"/> when the repository has errors (each printed as file:line:column: message).</returns>
     public static int Run(string repositoryFolder, string dataDir)
     {
         var loaded = FeatureRepositoryLoader.Load(repositoryFolder);
@@ -18,7 +18,7 @@ internal static class FeaturesApplyCommand
                 AnsiConsole.MarkupLineInterpolated($"[red]{error}[/]");
             }
 
-            return 1;
+            return ExitCodes.FeatureStore;
         }
 
         using var registry = new FeatureRegistry(dataDir, TimeProvider.System);
@@ -26,7 +26,7 @@ internal static class FeaturesApplyCommand
         if (result.Changes.Count == 0)
         {
             AnsiConsole.WriteLine("No changes.");
-            return 0;
+            return ExitCodes.Ok;
         }
 
         var table = new Table().AddColumns("change", "kind", "name", "version", "details");
@@ -47,6 +47,6 @@ internal static class FeaturesApplyCommand
         }
 
         AnsiConsole.Write(table);
-        return 0;
+        return ExitCodes.Ok;
     }
 }

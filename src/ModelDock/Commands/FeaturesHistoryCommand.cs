@@ -26,7 +26,7 @@ internal static class FeaturesHistoryCommand
             })
             .ConfigureAwait(false);
         AnsiConsole.MarkupLineInterpolated($"Wrote [green]{rows}[/] rows to {arguments.OutputPath}");
-        return 0;
+        return ExitCodes.Ok;
     }
 
     private sealed class ProgressCallback(Action<RetrievalProgress> report) : IProgress<RetrievalProgress>

@@ -43,7 +43,17 @@ internal static class FeaturesMaterializeCommand
     {
         try
         {
-            var repository = FeatureRepositoryLoader.Load(parse.GetValue(options.Repository)!.FullName).GetRepositoryOrThrow();
+            var loaded = FeatureRepositoryLoader.Load(parse.GetValue(options.Repository)!.FullName);
+            if (loaded.Repository is not { } repository)
+            {
+                foreach (var error in loaded.Errors)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]{error}[/]");
+                }
+
+                return ExitCodes.FeatureStore;
+            }
+
             var dataDir = parse.GetValue(options.DataDir)!.FullName;
             await using var store = await options.Store.OpenAsync(parse, dataDir);
             var materializer = new FeatureMaterializer(repository, store, dataDir, TimeProvider.System);
@@ -56,12 +66,12 @@ internal static class FeaturesMaterializeCommand
                 AnsiConsole.MarkupLineInterpolated($"[green]{view.View}[/]: {view.Rows} rows from {view.Start:O} to {view.End:O}");
             }
 
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (ModelDockException e)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return e.Kind == ErrorKind.Unavailable ? 3 : 2;
+            return e.Kind == ErrorKind.Unavailable ? ExitCodes.ServiceUnavailable : ExitCodes.Usage;
         }
     }
 

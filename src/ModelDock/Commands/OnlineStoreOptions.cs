@@ -18,8 +18,16 @@ internal sealed class OnlineStoreOptions
 
     public void AddTo(Command command)
     {
+        Kind.AcceptOnlyFromAmong("sqlite", "redis");
         command.Options.Add(Kind);
         command.Options.Add(Redis);
+        command.Validators.Add(result =>
+        {
+            if (CommonOptions.ParsedValue(result, Kind) == "redis" && result.GetValue(Redis) is null)
+            {
+                result.AddError("--online-store redis needs --redis host:port.");
+            }
+        });
     }
 
     public async Task<IOnlineStore> OpenAsync(ParseResult parse, string dataDir) => parse.GetValue(Kind) switch

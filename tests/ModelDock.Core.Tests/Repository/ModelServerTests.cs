@@ -180,7 +180,7 @@ public sealed class ModelServerTests
     }
 
     [Fact]
-    public async Task UnloadModelAsync_LoadedModel_NotFoundAfterwardsAndLoadBringsItBack()
+    public async Task UnloadModelAsync_LoadedModel_UnavailableAfterwardsAndLoadBringsItBack()
     {
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
@@ -191,7 +191,7 @@ public sealed class ModelServerTests
         await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(request, CancellationToken.None));
-        Assert.Equal(ErrorKind.NotFound, error.Kind);
+        Assert.Equal((ErrorKind.Unavailable, $"model '{Mlp}' is unloaded; load it through the model repository API"), (error.Kind, error.Message));
         Assert.False(h.Server.IsModelReady(Mlp, null));
         Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false)));
         await h.BackendOf(Mlp, 1).Disposed.WaitAsync(TimeSpan.FromSeconds(30));
@@ -199,6 +199,50 @@ public sealed class ModelServerTests
         await h.Server.LoadModelAsync(Mlp, CancellationToken.None);
 
         Assert.Equal("1", (await h.Server.InferAsync(request, CancellationToken.None)).ModelVersion);
+    }
+
+    [Fact]
+    public async Task UnloadModelAsync_ModelNotLoaded_SucceedsAndEveryCallAgreesItIsUnavailable()
+    {
+        await using var h = new ServerHarness();
+        h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
+        await h.Server.StartAsync(CancellationToken.None);
+        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
+
+        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
+
+        var infer = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None));
+        Assert.Equal(ErrorKind.Unavailable, infer.Kind);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetMetadata(Mlp, null)).Kind);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetConfiguration(Mlp, null)).Kind);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetStatistics(Mlp, null)).Kind);
+        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false)));
+    }
+
+    [Fact]
+    public async Task UnloadModelAsync_ModelOnDiskNeverLoaded_SucceedsAndPollingLeavesItUnloaded()
+    {
+        await using var h = new ServerHarness();
+        await h.Server.StartAsync(CancellationToken.None);
+        h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetMetadata(Mlp, null)).Kind);
+
+        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
+        await h.Server.PollAsync(CancellationToken.None);
+
+        Assert.False(h.Server.IsModelReady(Mlp, null));
+        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false)));
+    }
+
+    [Fact]
+    public async Task UnloadModelAsync_NameNotInRepository_NotFound()
+    {
+        await using var h = new ServerHarness();
+        await h.Server.StartAsync(CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => h.Server.UnloadModelAsync("nope", CancellationToken.None));
+
+        Assert.Equal((ErrorKind.NotFound, "model 'nope' not found in the model repository"), (error.Kind, error.Message));
     }
 
     [Fact]

@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using ModelDock.Cli.Commands;
+using ModelDock.Cli;
+using ModelDock.Features.Registry;
 using ModelDock.Onnx;
+using ModelDock.Server.Hosting;
 using ModelDock.Testing;
 using Xunit;
 
@@ -41,27 +43,80 @@ public sealed class ServeCommandTests : IDisposable
         }
 
         await stop.CancelAsync();
-        Assert.Equal(0, await run);
+        Assert.Equal(ExitCodes.Ok, await run);
     }
 
     [Theory]
     [InlineData("serve")]
     [InlineData("serve", "--demo", "--model-repository", "models")]
     [InlineData("serve", "--demo", "--repository-poll-secs", "-1")]
+    [InlineData("serve", "--demo", "--repository-poll-secs", "often")]
     [InlineData("serve", "--demo", "--http-port", "eighty")]
-    public async Task Serve_BadFlags_FailsWithoutStarting(params string[] args)
+    [InlineData("serve", "--demo", "--http-port", "70000")]
+    [InlineData("serve", "--demo", "--http-port", "9000", "--grpc-port", "9000")]
+    [InlineData("serve", "--demo", "--host", "example.org")]
+    [InlineData("serve", "--demo", "--max-request-bytes", "0")]
+    [InlineData("serve", "--demo", "--online-store", "memcached")]
+    [InlineData("serve", "--demo", "--online-store", "redis")]
+    [InlineData("serv", "--demo")]
+    public async Task Serve_BadFlags_ExitsWithUsageCodeWithoutStarting(params string[] args)
     {
-        Assert.NotEqual(0, await Invoke(CancellationToken.None, [.. args, "--data-dir", _dataDir]));
+        var (code, errors) = await RunAsync(CancellationToken.None, [.. args, "--data-dir", _dataDir]);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--help", errors, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dataDir, "demo-models")));
     }
 
+    [Theory]
+    [InlineData(ModelDockEndpoint.Rest, "REST", "--http-port")]
+    [InlineData(ModelDockEndpoint.Grpc, "gRPC", "--grpc-port")]
+    public async Task Serve_PortInUse_OneLineNamingTheFlagAndCannotListenCode(ModelDockEndpoint taken, string name, string flag)
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var busy = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        var free = FreePort();
+        var (http, grpc) = taken == ModelDockEndpoint.Rest ? (busy, free) : (free, busy);
+
+        var (code, errors) = await RunAsync(CancellationToken.None, "serve", "--demo", "--data-dir", _dataDir, "--http-port", $"{http}", "--grpc-port", $"{grpc}");
+
+        Assert.Equal(ExitCodes.CannotListen, code);
+        Assert.Equal($"modeldock: {name} port {busy} on 127.0.0.1 is already in use ({flag})", Assert.Single(Lines(errors)));
+    }
+
     [Fact]
-    public async Task Serve_MissingRepository_FailsWithItsPath()
+    public async Task Serve_MissingRepository_OneLineWithItsPathAndModelRepositoryCode()
     {
         var missing = Path.Combine(_dataDir, "no-such-repository");
-        var error = await Assert.ThrowsAsync<ModelDock.Errors.ModelDockException>(
-            () => Invoke(CancellationToken.None, "serve", "--model-repository", missing, "--http-port", "0", "--grpc-port", "0"));
-        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+
+        var (code, errors) = await RunAsync(CancellationToken.None, "serve", "--model-repository", missing, "--http-port", "0", "--grpc-port", "0");
+
+        Assert.Equal(ExitCodes.ModelRepository, code);
+        Assert.Equal($"modeldock: model repository '{missing}' does not exist or is not a folder (--model-repository)", Assert.Single(Lines(errors)));
+    }
+
+    [Fact]
+    public async Task Serve_UnreadableFeatureRegistry_OneLineAndFeatureStoreCode()
+    {
+        Directory.CreateDirectory(_dataDir);
+        var registry = Path.Combine(_dataDir, FeatureRegistry.DatabaseFileName);
+        await File.WriteAllTextAsync(registry, "this is not a SQLite database, it is long enough to have a header page");
+
+        var (code, errors) = await RunAsync(CancellationToken.None, "serve", "--demo", "--data-dir", _dataDir, "--http-port", "0", "--grpc-port", "0");
+
+        Assert.Equal(ExitCodes.FeatureStore, code);
+        var line = Assert.Single(Lines(errors));
+        Assert.StartsWith($"modeldock: cannot read the feature registry '{registry}': ", line, StringComparison.Ordinal);
+        Assert.EndsWith("(--data-dir)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Help_ExitsOk()
+    {
+        var (code, _) = await RunAsync(CancellationToken.None, "serve", "--help");
+
+        Assert.Equal(ExitCodes.Ok, code);
     }
 
     public void Dispose()
@@ -73,9 +128,17 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     private static Task<int> Invoke(CancellationToken cancellationToken, params string[] args) =>
-        new RootCommand { ServeCommand.Create() }
-            .Parse(args)
-            .InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = TextWriter.Null, Output = TextWriter.Null }, cancellationToken);
+        ModelDockCli.RunAsync(args, new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = TextWriter.Null, Output = TextWriter.Null }, cancellationToken);
+
+    /// <summary>Runs the command line as the executable does and returns its exit code and what it wrote to stderr.</summary>
+    private static async Task<(int Code, string Errors)> RunAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        using var errors = new StringWriter();
+        var code = await ModelDockCli.RunAsync(args, new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = errors, Output = TextWriter.Null }, cancellationToken);
+        return (code, errors.ToString());
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static async Task WaitUntilReadyAsync(HttpClient http, Task<int> run)
     {

@@ -122,6 +122,27 @@ public sealed class GrpcControlTests
     }
 
     [Fact]
+    public async Task Repository_UnloadModelNotLoaded_SucceedsAndMetadataAndInferAnswerUnavailable()
+    {
+        await _server.Grpc.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = ServerFixture.Spare });
+
+        await _server.Grpc.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = ServerFixture.Spare });
+        var ready = await _server.Grpc.ModelReadyAsync(new ModelReadyRequest { Name = ServerFixture.Spare });
+        var metadata = await Assert.ThrowsAsync<RpcException>(() =>
+            _server.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = ServerFixture.Spare }).ResponseAsync);
+        var infer = await Assert.ThrowsAsync<RpcException>(() =>
+            _server.Grpc.ModelInferAsync(new ModelInferRequest { ModelName = ServerFixture.Spare }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            _server.Grpc.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "nope" }).ResponseAsync);
+        await _server.Grpc.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = ServerFixture.Spare });
+
+        Assert.False(ready.Ready);
+        Assert.Equal(StatusCode.Unavailable, metadata.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, infer.StatusCode);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task Repository_BadLoadRequests_MapToStatusCodes()
     {
         var unknown = await Assert.ThrowsAsync<RpcException>(() =>

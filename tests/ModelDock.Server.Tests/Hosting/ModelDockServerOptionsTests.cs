@@ -1,3 +1,4 @@
+using System.Net;
 using ModelDock.Errors;
 using ModelDock.Server.Hosting;
 using Xunit;
@@ -54,7 +55,29 @@ public sealed class ModelDockServerOptionsTests
     [InlineData("*")]
     [InlineData("0.0.0.0")]
     [InlineData("::1")]
+    [InlineData("::")]
+    [InlineData("[::1]")]
+    [InlineData("fe80::1%1")]
     public void Validate_AcceptedHosts_Pass(string host) => new ModelDockServerOptions { Host = host }.Validate();
+
+    [Theory]
+    [InlineData("*", "::")]
+    [InlineData("::", "::")]
+    [InlineData("[::1]", "::1")]
+    [InlineData("localhost", "127.0.0.1")]
+    [InlineData("10.0.0.7", "10.0.0.7")]
+    public void TryParseHost_WildcardsAndIPv6Literals_ResolveToTheAddressToBind(string host, string expected)
+    {
+        Assert.True(ModelDockServerOptions.TryParseHost(host, out var address));
+
+        Assert.Equal(IPAddress.Parse(expected), address);
+    }
+
+    [Theory]
+    [InlineData("example.org")]
+    [InlineData("[10.0.0.7]")]
+    [InlineData("")]
+    public void TryParseHost_NotAnAddress_IsRefused(string host) => Assert.False(ModelDockServerOptions.TryParseHost(host, out _));
 
     [Fact]
     public async Task Create_PortZero_ReportsTheBoundPortsAfterStart()

@@ -150,11 +150,11 @@ public sealed class RestControlTests
     }
 
     [Fact]
-    public async Task ModelReady_UnknownModel_Returns404AndUnknownVersion_Returns503()
+    public async Task ModelReady_UnknownModelOrVersion_Returns404LikeInference()
     {
-        (await _server.Http.GetJsonAsync("/v2/models/nope/ready")).AssertError(HttpStatusCode.NotFound, "unknown model 'nope'");
+        (await _server.Http.GetJsonAsync("/v2/models/nope/ready")).AssertError(HttpStatusCode.NotFound, "model 'nope' not found");
         (await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Mlp}/versions/9/ready"))
-            .AssertError(HttpStatusCode.ServiceUnavailable, "version '9' of model 'mlp' is not ready");
+            .AssertError(HttpStatusCode.NotFound, "version '9' of model 'mlp' not found");
     }
 
     [Fact]
@@ -172,10 +172,29 @@ public sealed class RestControlTests
         Assert.Contains(unloaded, e => e.Name == ServerFixture.Spare && e.State == "UNAVAILABLE");
         Assert.DoesNotContain(readyOnly, e => e.Name == ServerFixture.Spare);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.Status);
-        Assert.Equal(HttpStatusCode.NotFound, infer.Status);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, infer.Status);
 
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostJsonAsync($"/v2/repository/models/{ServerFixture.Spare}/load", """{"parameters": {}}""")).Status);
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Spare}/ready")).Status);
+    }
+
+    [Fact]
+    public async Task Repository_UnloadModelNotLoaded_Returns200AndReadyMetadataInferAnswer503()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostJsonAsync($"/v2/repository/models/{ServerFixture.Spare}/unload", string.Empty)).Status);
+
+        var again = await _server.Http.PostJsonAsync($"/v2/repository/models/{ServerFixture.Spare}/unload", string.Empty);
+        var ready = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Spare}/ready");
+        var metadata = await _server.Http.GetJsonAsync($"/v2/models/{ServerFixture.Spare}");
+        var infer = await _server.Http.PostJsonAsync(InferPath(ServerFixture.Spare), """{"inputs": []}""");
+        var unknown = await _server.Http.PostJsonAsync("/v2/repository/models/nope/unload", string.Empty);
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostJsonAsync($"/v2/repository/models/{ServerFixture.Spare}/load", string.Empty)).Status);
+
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        ready.AssertError(HttpStatusCode.ServiceUnavailable, $"model '{ServerFixture.Spare}' is unloaded");
+        metadata.AssertError(HttpStatusCode.ServiceUnavailable, $"model '{ServerFixture.Spare}' is unloaded");
+        infer.AssertError(HttpStatusCode.ServiceUnavailable, $"model '{ServerFixture.Spare}' is unloaded");
+        unknown.AssertError(HttpStatusCode.NotFound, "model 'nope' not found");
     }
 
     [Fact]

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using ModelDock.Server.Hosting;
+using ModelDock.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace ModelDock.Server.Tests.Hosting;
+
+/// <summary>Where the host listens and what it tells the operator about it.</summary>
+public sealed class ModelDockHostListenTests
+{
+    private readonly RecordingLoggerProvider _logs = new();
+
+    [Fact]
+    public async Task StartAsync_Loopback_LogsOneLinePerEndpointNamingRestAndGrpcWithoutWarning()
+    {
+        await using var host = Create(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 });
+
+        await host.StartAsync();
+
+        Assert.Equal(
+            [
+                $"REST (HTTP/1.1) listening on http://127.0.0.1:{host.HttpPort} (this machine only)",
+                $"gRPC (HTTP/2 cleartext) listening on http://127.0.0.1:{host.GrpcPort} (this machine only)",
+            ],
+            _logs.In(ModelDockHost.LogCategory).Select(l => l.Message));
+        Assert.DoesNotContain(_logs.Lines, l => l.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(_logs.Lines, l => l.Message.StartsWith("Now listening on", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_AllInterfaces_BindsIPv4AndIPv6AndWarnsThatRoutesAreUnauthenticated()
+    {
+        await using var host = Create(new ModelDockServerOptions { Host = "*", HttpPort = 0, GrpcPort = 0 });
+
+        await host.StartAsync();
+
+        // Kestrel binds [::] dual-mode, and falls back to 0.0.0.0 only where the OS has no IPv6.
+        var (address, scope) = Socket.OSSupportsIPv6 ? ("[::]", "every IPv4 and IPv6 interface") : ("0.0.0.0", "every IPv4 interface");
+        var lines = _logs.In(ModelDockHost.LogCategory);
+        Assert.Equal($"REST (HTTP/1.1) listening on http://{address}:{host.HttpPort} ({scope})", lines[0].Message);
+        Assert.Equal($"gRPC (HTTP/2 cleartext) listening on http://{address}:{host.GrpcPort} ({scope})", lines[1].Message);
+        var warning = Assert.Single(lines, l => l.Level == LogLevel.Warning);
+        Assert.Contains("every route is unauthenticated", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("gateway or a network policy", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(new Uri($"http://127.0.0.1:{host.HttpPort}/"), host.HttpAddress);
+        Assert.Equal(HttpStatusCode.OK, await LiveStatusAsync(new Uri($"http://127.0.0.1:{host.HttpPort}/")));
+        if (HasIPv6Loopback())
+        {
+            Assert.Equal(HttpStatusCode.OK, await LiveStatusAsync(new Uri($"http://[::1]:{host.HttpPort}/")));
+        }
+    }
+
+    [Theory]
+    [InlineData(ModelDockEndpoint.Rest)]
+    [InlineData(ModelDockEndpoint.Grpc)]
+    public async Task StartAsync_PortInUse_ThrowsEndpointBindExceptionNamingTheEndpoint(ModelDockEndpoint taken)
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var busy = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        var options = taken == ModelDockEndpoint.Rest
+            ? new ModelDockServerOptions { HttpPort = busy, GrpcPort = 0 }
+            : new ModelDockServerOptions { HttpPort = 0, GrpcPort = busy };
+        await using var host = Create(options);
+
+        var error = await Assert.ThrowsAsync<EndpointBindException>(() => host.StartAsync());
+
+        Assert.Equal(taken, error.Endpoint);
+        Assert.Equal(SocketError.AddressAlreadyInUse, error.Reason);
+        Assert.Equal($"{(taken == ModelDockEndpoint.Rest ? "REST" : "gRPC")} port {busy} on 127.0.0.1 is already in use", error.Message);
+    }
+
+    private static async Task<HttpStatusCode> LiveStatusAsync(Uri baseAddress)
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        return (await http.GetAsync("/v2/health/live")).StatusCode;
+    }
+
+    private static bool HasIPv6Loopback() =>
+        Socket.OSSupportsIPv6 && NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+            .Any(a => a.Address.Equals(IPAddress.IPv6Loopback));
+
+    private ModelDockHost Create(ModelDockServerOptions options) =>
+        ModelDockHost.Create(options, new EmptyModelServer(), b =>
+        {
+            b.Logging.ClearProviders();
+            b.Logging.AddProvider(_logs);
+        });
+}
