@@ -33,11 +33,15 @@ internal static class ServeCommand
         var pollSeconds = new Option<double>("--repository-poll-secs") { Description = "Seconds between scans of the model repository for new, changed or removed versions; 0 turns polling off.", DefaultValueFactory = _ => 5 };
         var maxBody = new Option<long>("--max-request-bytes") { Description = "Largest REST request body accepted (413 above it).", DefaultValueFactory = _ => ModelDockServerOptions.DefaultMaxBytes };
         var grpcMax = new Option<int>("--grpc-max-message-bytes") { Description = "Largest gRPC message, both directions.", DefaultValueFactory = _ => (int)ModelDockServerOptions.DefaultMaxBytes };
+        var defaults = new ModelDockServerOptions();
+        var inflightBytes = new Option<long>("--max-inflight-request-bytes") { Description = "Request bytes all requests in flight may hold together, counted as they arrive (429 above it). Default: a quarter of the memory available to the process.", DefaultValueFactory = _ => defaults.MaxInflightRequestBytes };
+        var concurrent = new Option<int>("--max-concurrent-inferences") { Description = "Inference requests read, parsed and run at once.", DefaultValueFactory = _ => defaults.MaxConcurrentInferences };
+        var queued = new Option<int>("--max-queued-inferences") { Description = "Inference requests that wait, unread, for a turn; one more gets 429 at once.", DefaultValueFactory = _ => defaults.MaxQueuedInferences };
         var dataDir = CommonOptions.DataDir();
         var store = new OnlineStoreOptions();
         var command = new Command("serve", "Serves models over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, demo, host, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, dataDir,
+            repository, demo, host, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, dataDir,
         };
         store.AddTo(command);
 
@@ -53,6 +57,15 @@ internal static class ServeCommand
         AddPortValidator(grpcPort);
         AddPositiveValidator(maxBody);
         AddPositiveValidator(grpcMax);
+        AddPositiveValidator(inflightBytes);
+        AddPositiveValidator(concurrent);
+        queued.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError($"{queued.Name} must be 0 or positive.");
+            }
+        });
         command.Validators.Add(result =>
         {
             if ((result.GetValue(repository) is null) == !result.GetValue(demo))
@@ -83,6 +96,9 @@ internal static class ServeCommand
                     GrpcPort = parse.GetValue(grpcPort),
                     MaxRequestBodyBytes = parse.GetValue(maxBody),
                     GrpcMaxMessageBytes = parse.GetValue(grpcMax),
+                    MaxInflightRequestBytes = parse.GetValue(inflightBytes),
+                    MaxConcurrentInferences = parse.GetValue(concurrent),
+                    MaxQueuedInferences = parse.GetValue(queued),
                 }),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));
