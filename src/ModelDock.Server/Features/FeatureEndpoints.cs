@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Errors;
@@ -54,8 +55,11 @@ public static class FeatureEndpoints
         var ct = context.RequestAborted;
         try
         {
-            using var body = await ParseBody(context.Request, ct).ConfigureAwait(false);
-            await handler(body.RootElement, ct).ConfigureAwait(false);
+            // Held in the request's pipe while it is parsed and used, so the request memory budget counts all of it.
+            var maxBytes = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? int.MaxValue;
+            using var body = await RequestBody.ReadAsync(context.Request, maxBytes, ct).ConfigureAwait(false);
+            using var document = Parse(body.Memory);
+            await handler(document.RootElement, ct).ConfigureAwait(false);
         }
         catch (ModelDockException e) when (!context.Response.HasStarted)
         {
@@ -63,11 +67,12 @@ public static class FeatureEndpoints
         }
     }
 
-    private static async Task<JsonDocument> ParseBody(HttpRequest request, CancellationToken ct)
+    /// <summary>The document reads the body in place: both live until the handler is done.</summary>
+    private static JsonDocument Parse(ReadOnlyMemory<byte> body)
     {
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, default, ct).ConfigureAwait(false);
+            return JsonDocument.Parse(body);
         }
         catch (JsonException e)
         {
