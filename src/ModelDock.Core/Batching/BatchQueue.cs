@@ -55,9 +55,11 @@ internal sealed class BatchQueue
     /// <summary>
     /// Takes the ready batch whose first request is oldest. A group is ready when its head-first run of
     /// requests fills the max batch size, when the next request would overflow it (the queue cannot grow
-    /// it), when it reaches a preferred size (the largest one reached wins), when its oldest request has
-    /// waited the max queue delay, or when <paramref name="flush"/> is set. Otherwise returns null and
-    /// the time until the earliest group becomes ready by delay (null when nothing waits).
+    /// it), when it reaches a preferred size (the largest one reached wins), with the fixed-delay policy
+    /// when its oldest request has waited the max queue delay, or when <paramref name="flush"/> is set.
+    /// Otherwise returns null and, with the fixed-delay policy, the time until the earliest group becomes
+    /// ready by delay (null when nothing waits, and always with the adaptive policy, which never waits
+    /// for a delay).
     /// </summary>
     public List<PendingRequest>? TryTakeBatch(long now, bool flush, out TimeSpan? wait)
     {
@@ -75,9 +77,9 @@ internal sealed class BatchQueue
                     bestCount = count;
                 }
             }
-            else if (wait is null || remaining < wait)
+            else if (remaining is { } r && (wait is null || r < wait))
             {
-                wait = remaining;
+                wait = r;
             }
         }
 
@@ -98,9 +100,9 @@ internal sealed class BatchQueue
         return batch;
     }
 
-    private int ReadyCount(LinkedList<PendingRequest> group, long now, bool flush, out TimeSpan remaining)
+    private int ReadyCount(LinkedList<PendingRequest> group, long now, bool flush, out TimeSpan? remaining)
     {
-        remaining = TimeSpan.Zero;
+        remaining = null;
         var rows = 0;
         var count = 0;
         var preferredCount = 0;
@@ -126,19 +128,23 @@ internal sealed class BatchQueue
             return count;
         }
 
+        if (_options.BatchingPolicy == BatchingPolicy.Adaptive)
+        {
+            return preferredCount;
+        }
+
         var waited = _time.GetElapsedTime(group.First!.Value.EnqueuedAt, now);
         if (waited >= _options.MaxQueueDelay)
         {
             return count;
         }
 
-        if (preferredCount > 0)
+        if (preferredCount == 0)
         {
-            return preferredCount;
+            remaining = _options.MaxQueueDelay - waited;
         }
 
-        remaining = _options.MaxQueueDelay - waited;
-        return 0;
+        return preferredCount;
     }
 
     private bool IsPreferred(int rows)

@@ -13,10 +13,14 @@ namespace ModelDock.Batching;
 /// once and one more is formed and concatenated meanwhile, so the CPU stays busy even with a single instance.
 /// </summary>
 /// <remarks>
-/// There is no dispatcher thread: whoever changes what is ready (an arriving request, the delay timer,
-/// a finishing batch) takes the ready batches under the lock and hands each to the thread pool as one
-/// work item, so a batch costs a single thread hand-off. Never the arriving request's own thread: its
-/// caller must be free to leave (cancel, time out) while the batch runs.
+/// There is no dispatcher thread. Whoever changes what is ready (an arriving request, the delay timer,
+/// a finishing batch) takes the ready batches under the lock. An arriving request or the timer hands
+/// them to the thread pool, one work item each, never running them on its own thread: the caller must
+/// be free to leave (time out, cancel) while its batch runs, a caller that starts many requests before
+/// awaiting any must not run them one by one, and the timer thread serves every batcher. A batch's
+/// thread, once its callers are answered, runs the next ready batch itself instead of queueing it, so
+/// under load batches follow each other without a hand-off; when there is none, the batch's last
+/// caller resumes on that thread instead of being queued, so at low load a request costs one hand-off.
 /// </remarks>
 internal sealed class DynamicBatcher : IInferenceScheduler
 {
@@ -30,6 +34,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     private readonly BatchQueue _queue;
     private readonly ITimer _delayTimer;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _adaptive;
 
     // One more batch than there are instances may be taken from the queue: it is concatenated while
     // the instances are busy and starts as soon as one is free.
@@ -53,6 +58,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         _statistics = statistics;
         _time = time;
         _queue = new BatchQueue(options, time);
+        _adaptive = options.BatchingPolicy == BatchingPolicy.Adaptive;
         _batchSlotCount = options.InstanceCount + 1;
         _delayTimer = PreciseTimer.Create(time, static s => ((DynamicBatcher)s!).OnDelayElapsed(), this);
     }
@@ -78,7 +84,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         ArgumentNullException.ThrowIfNull(outputNames);
         try
         {
-            return new ValueTask<ScheduleResult>(Enqueue(inputs, outputNames, timeout, cancellationToken).Completion.Task);
+            return Enqueue(inputs, outputNames, timeout, cancellationToken).Outcome;
         }
         catch (ModelDockException e)
         {
@@ -144,12 +150,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             request.Cancellation = cancellationToken.UnsafeRegister(_ => Abandon(request, SchedulerErrors.Cancelled()), null);
         }
 
-        // The request may have finished before its hooks were stored; detach them now in that case.
-        if (request.IsFinished)
-        {
-            request.ReleaseHooks();
-        }
-
+        request.ReleaseHooksIfFinished();
         Start(ready);
         return request;
     }
@@ -184,7 +185,8 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
     /// <summary>
     /// Takes every batch that is ready and has a slot, chained through <see cref="Batch.Next"/>; when
-    /// one is waiting but not ready yet, makes sure the delay timer fires by the time it is.
+    /// one is waiting but not ready yet, makes sure the delay timer fires by the time it is (only the
+    /// fixed-delay policy ever waits for it).
     /// </summary>
     private Batch? TakeReadyLocked()
     {
@@ -193,7 +195,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         while (_taken < _batchSlotCount && _queue.Count > 0)
         {
             var now = _time.GetTimestamp();
-            var instanceIdle = _options.DispatchWhenIdle && _taken < _options.InstanceCount;
+            var instanceIdle = _adaptive && _taken < _options.InstanceCount;
             var requests = _queue.TryTakeBatch(now, _closed || instanceIdle, out var wait);
             if (requests is null)
             {
@@ -247,15 +249,27 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
     }
 
-    /// <summary>Concatenates a batch just taken from the queue, then runs it or parks it until an instance is free.</summary>
-    private void Form(Batch batch)
+    /// <summary>Forms and runs a batch, then whatever its end made ready, until nothing is left for this thread.</summary>
+    private void Execute(Batch batch)
+    {
+        for (Batch? current = batch; current is not null;)
+        {
+            current = current.HoldsInstance ? Run(current) : Form(current);
+        }
+    }
+
+    /// <summary>
+    /// Concatenates a batch just taken from the queue; returns it holding an instance, or parks it until
+    /// one is free and returns what else this thread should do.
+    /// </summary>
+    private Batch? Form(Batch batch)
     {
         batch.Live = StillWaiting(batch.Requests);
         if (batch.Live.Count == 0)
         {
-            Finish(holdsInstance: false);
+            var next = KeepFirst(Finish(holdsInstance: false));
             Answered();
-            return;
+            return next;
         }
 
         try
@@ -268,99 +282,113 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         {
             FailAll(batch.Requests, SchedulerErrors.FromBackend(e));
             ReturnAll(batch.Rented);
-            Finish(holdsInstance: false);
+            var next = KeepFirst(Finish(holdsInstance: false));
             Answered();
-            return;
+            return next;
         }
 
+        // Parked or not, the batch is run next with an instance: a parked one once it is handed one.
+        batch.HoldsInstance = true;
         lock (_gate)
         {
             if (_running == _options.InstanceCount)
             {
-                batch.HoldsInstance = true;
                 _parked = batch;
-                return;
+                return null;
             }
 
             _running++;
         }
 
-        Run(batch);
+        return batch;
     }
 
-    /// <summary>Runs a concatenated batch on the instance it holds and hands each caller its rows.</summary>
-    private void Run(Batch batch)
+    /// <summary>
+    /// Runs a concatenated batch on the instance it holds and hands each caller its rows; returns the
+    /// batch this thread should run next, if any.
+    /// </summary>
+    private Batch? Run(Batch batch)
     {
-        var holdsInstance = true;
+        var live = batch.Live!;
+        IReadOnlyList<Tensor>[]? perRequest = null;
+        ModelDockException? failure = null;
         try
         {
-            var live = batch.Live!;
             if (live.Exists(static r => r.IsFinished))
             {
                 // Callers that left while the batch waited for an instance are dropped so they never run.
                 live = StillWaiting(live);
-                if (live.Count == 0)
-                {
-                    return;
-                }
-
                 ReturnAll(batch.Rented);
-                var inputStart = _time.GetTimestamp();
-                batch.Inputs = Concatenate(live, batch.Rented);
-                batch.InputNanoseconds += SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inputStart));
+                if (live.Count > 0)
+                {
+                    var inputStart = _time.GetTimestamp();
+                    batch.Inputs = Concatenate(live, batch.Rented);
+                    batch.InputNanoseconds += SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inputStart));
+                }
             }
 
-            var inferStart = _time.GetTimestamp();
-            foreach (var request in live)
+            if (live.Count > 0)
             {
-                request.QueueNanoseconds = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(request.EnqueuedAt, inferStart));
-            }
-
-            IReadOnlyList<Tensor> outputs;
-            try
-            {
-                outputs = _backend.Run(batch.Inputs!, live[0].OutputNames);
-            }
-            catch (Exception e)
-            {
-                FailAll(live, SchedulerErrors.FromBackend(e));
-                return;
-            }
-
-            var inferNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inferStart));
-            holdsInstance = false;
-            Finish(holdsInstance: true);
-
-            var outputStart = _time.GetTimestamp();
-            var (rows, perRequest) = Slice(live, outputs);
-            var outputNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(outputStart));
-
-            // Recorded before any caller resumes, so a client that reads statistics right after its
-            // response already sees this execution counted.
-            _statistics.RecordExecution(rows, batch.InputNanoseconds, inferNs, outputNs);
-            for (var i = 0; i < live.Count; i++)
-            {
-                live[i].Succeed(perRequest[i]);
+                perRequest = Infer(batch, live);
             }
         }
         catch (Exception e)
         {
-            FailAll(batch.Requests, SchedulerErrors.FromBackend(e));
+            failure = SchedulerErrors.FromBackend(e);
+        }
+
+        ReturnAll(batch.Rented);
+        var next = KeepFirst(Finish(holdsInstance: true));
+        try
+        {
+            for (var i = 0; i < live.Count; i++)
+            {
+                if (failure is not null)
+                {
+                    live[i].Fail(failure);
+                }
+                else
+                {
+                    // The last caller resumes on this thread when it has no batch to run next: one
+                    // thread hand-off fewer. The others resume on the pool, side by side.
+                    live[i].Succeed(perRequest![i], resumeHere: next is null && i == live.Count - 1);
+                }
+            }
         }
         finally
         {
-            if (holdsInstance)
-            {
-                Finish(holdsInstance: true);
-            }
-
-            ReturnAll(batch.Rented);
             Answered();
         }
+
+        return next;
     }
 
-    /// <summary>A batch is done with its slot (and instance): the parked batch gets the instance, ready ones are taken.</summary>
-    private void Finish(bool holdsInstance)
+    /// <summary>Runs the backend once for the batch's live requests and slices each its rows.</summary>
+    private IReadOnlyList<Tensor>[] Infer(Batch batch, List<PendingRequest> live)
+    {
+        var inferStart = _time.GetTimestamp();
+        foreach (var request in live)
+        {
+            request.QueueNanoseconds = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(request.EnqueuedAt, inferStart));
+        }
+
+        var outputs = _backend.Run(batch.Inputs!, live[0].OutputNames);
+        var inferNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(inferStart));
+        var outputStart = _time.GetTimestamp();
+        var (rows, perRequest) = Slice(live, outputs);
+        var outputNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(outputStart));
+
+        // Recorded before any caller resumes, so a client that reads statistics right after its
+        // response already sees this execution counted.
+        _statistics.RecordExecution(rows, batch.InputNanoseconds, inferNs, outputNs);
+        return perRequest;
+    }
+
+    /// <summary>
+    /// A batch is done with its slot (and instance): the parked batch gets the instance, ready ones are
+    /// taken. Returns them chained, the parked one first.
+    /// </summary>
+    private Batch? Finish(bool holdsInstance)
     {
         Batch? parked = null;
         Batch? ready;
@@ -381,12 +409,26 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             ready = TakeReadyLocked();
         }
 
-        if (parked is not null)
+        if (parked is null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(parked, preferLocal: false);
+            return ready;
         }
 
-        Start(ready);
+        parked.Next = ready;
+        return parked;
+    }
+
+    /// <summary>Keeps the first of the batches for this thread and queues the rest.</summary>
+    private static Batch? KeepFirst(Batch? batches)
+    {
+        if (batches is null)
+        {
+            return null;
+        }
+
+        Start(batches.Next);
+        batches.Next = null;
+        return batches;
     }
 
     private void Answered()
@@ -518,7 +560,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         _delayTimer.Dispose();
     }
 
-    /// <summary>Requests taken from the queue together; a thread-pool work item that forms or, once it holds an instance, runs them.</summary>
+    /// <summary>Requests taken from the queue together; a thread-pool work item that forms and runs them.</summary>
     private sealed class Batch : IThreadPoolWorkItem
     {
         private readonly DynamicBatcher _owner;
@@ -540,22 +582,12 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
         public long InputNanoseconds { get; set; }
 
-        /// <summary>Set when the batch was parked: it is handed an instance before it is queued again.</summary>
+        /// <summary>Set once formed: the batch runs next, with an instance it holds or, when parked, is handed.</summary>
         public bool HoldsInstance { get; set; }
 
         /// <summary>The next batch taken in the same pass.</summary>
         public Batch? Next { get; set; }
 
-        public void Execute()
-        {
-            if (HoldsInstance)
-            {
-                _owner.Run(this);
-            }
-            else
-            {
-                _owner.Form(this);
-            }
-        }
+        public void Execute() => _owner.Execute(this);
     }
 }

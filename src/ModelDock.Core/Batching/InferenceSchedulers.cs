@@ -36,6 +36,11 @@ internal static class InferenceSchedulers
             problems.Add($"max batch size must be 0 or more, got {options.MaxBatchSize}");
         }
 
+        if (!Enum.IsDefined(options.BatchingPolicy))
+        {
+            problems.Add($"batching policy must be {BatchingPolicy.Adaptive} or {BatchingPolicy.FixedDelay}, got {(int)options.BatchingPolicy}");
+        }
+
         if (options.MaxQueueDelay < TimeSpan.Zero)
         {
             problems.Add($"max queue delay must not be negative, got {options.MaxQueueDelay.TotalMilliseconds} ms");

@@ -9,15 +9,11 @@ public sealed record SchedulerOptions
     /// <summary>Group concurrent requests into batches (only when <see cref="MaxBatchSize"/> &gt; 0).</summary>
     public bool DynamicBatching { get; init; }
 
-    /// <summary>How long the first request of a batch may wait for others.</summary>
-    public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>When a batch that is not full is sent; adaptive unless Triton's fixed delay is asked for.</summary>
+    public BatchingPolicy BatchingPolicy { get; init; } = BatchingPolicy.Adaptive;
 
-    /// <summary>
-    /// Dispatch whatever is queued as soon as an instance is idle instead of waiting for
-    /// <see cref="MaxQueueDelay"/>: at low load a request does not wait for company that is not coming;
-    /// at high load the instances are busy, so batches still fill meanwhile.
-    /// </summary>
-    public bool DispatchWhenIdle { get; init; }
+    /// <summary>With <see cref="BatchingPolicy.FixedDelay"/>, how long the first request of a batch waits for others.</summary>
+    public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Batch sizes to dispatch at as soon as they are reached, e.g. [8, 16, 32].</summary>
     public IReadOnlyList<int> PreferredBatchSizes { get; init; } = [];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelDock.Batching;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Tensors;
 using YamlDotNet.Core;
@@ -132,16 +133,26 @@ internal sealed class ModelConfigReader
             throw Error(key, "needs a batch dimension: set max_batch_size above 0");
         }
 
-        CheckKeys(obj, key, ["max_queue_delay_microseconds", "preferred_batch_size", "default_queue_policy", "dispatch_when_idle"]);
+        CheckKeys(obj, key, ["max_queue_delay_microseconds", "preferred_batch_size", "default_queue_policy", "batching_policy", "dispatch_when_idle"]);
         var config = new DynamicBatchingConfig();
         if (obj["max_queue_delay_microseconds"] is { } delay)
         {
             config = config with { MaxQueueDelay = Microseconds(Integer(delay, $"{key}.max_queue_delay_microseconds", 0, long.MaxValue / 10)) };
         }
 
-        if (obj["dispatch_when_idle"] is { } idle)
+        if (obj["batching_policy"] is { } batchingPolicy)
         {
-            config = config with { DispatchWhenIdle = Boolean(idle, $"{key}.dispatch_when_idle") };
+            if (obj.ContainsKey("dispatch_when_idle"))
+            {
+                throw Error($"{key}.dispatch_when_idle", "is the older spelling of batching_policy; give only batching_policy");
+            }
+
+            config = config with { BatchingPolicy = BatchingPolicyName(batchingPolicy, $"{key}.batching_policy") };
+        }
+        else if (obj["dispatch_when_idle"] is { } idle)
+        {
+            var whenIdle = Boolean(idle, $"{key}.dispatch_when_idle");
+            config = config with { BatchingPolicy = whenIdle ? BatchingPolicy.Adaptive : BatchingPolicy.FixedDelay };
         }
 
         if (obj["preferred_batch_size"] is { } preferred)
@@ -363,6 +374,14 @@ internal sealed class ModelConfigReader
             ? type
             : throw Error(key, $"is '{text}', not a datatype; expected one of {DataTypes.AllWireNames} (optionally prefixed TYPE_)");
     }
+
+    private BatchingPolicy BatchingPolicyName(JsonNode node, string key) =>
+        String(node, key) switch
+        {
+            "adaptive" => BatchingPolicy.Adaptive,
+            "fixed_delay" => BatchingPolicy.FixedDelay,
+            var other => throw Error(key, $"is '{other}', not a batching policy; expected adaptive or fixed_delay"),
+        };
 
     private string FileName(JsonNode node, string key)
     {

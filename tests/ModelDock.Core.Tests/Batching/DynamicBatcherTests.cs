@@ -14,7 +14,7 @@ public sealed class DynamicBatcherTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Property(MaxTest = 25)]
-    public bool ScheduleAsync_ConcurrentMixedBatchSizes_EachCallerGetsExactlyItsRows(NonEmptyArray<PositiveInt> sizes, PositiveInt width)
+    public bool ScheduleAsync_ConcurrentMixedBatchSizes_EachCallerGetsExactlyItsRows(NonEmptyArray<PositiveInt> sizes, PositiveInt width, bool fixedDelay)
     {
         var rows = sizes.Get.Take(24).Select(s => 1 + (s.Get % 4)).ToArray();
         var w = 1 + (width.Get % 5);
@@ -25,6 +25,7 @@ public sealed class DynamicBatcherTests
             DynamicBatching = true,
             MaxQueueDelay = TimeSpan.FromMilliseconds(2),
             InstanceCount = 2,
+            BatchingPolicy = fixedDelay ? BatchingPolicy.FixedDelay : BatchingPolicy.Adaptive,
         };
         var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(TimeProvider.System), TimeProvider.System);
         try
@@ -82,7 +83,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var call = batcher.ScheduleAsync([Input(7, 2, 3)], BothOutputs, null, CancellationToken.None).AsTask();
@@ -100,7 +101,7 @@ public sealed class DynamicBatcherTests
     }
 
     [Fact]
-    public async Task ScheduleAsync_DispatchWhenIdleAndTheInstanceIsIdle_RunsALoneRequestWithoutWaitingTheDelay()
+    public async Task ScheduleAsync_DefaultPolicyAndTheInstanceIsIdle_RunsALoneRequestWithoutWaitingTheDelay()
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
@@ -109,7 +110,6 @@ public sealed class DynamicBatcherTests
             MaxBatchSize = 8,
             DynamicBatching = true,
             MaxQueueDelay = TimeSpan.FromHours(1),
-            DispatchWhenIdle = true,
         };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
@@ -121,7 +121,7 @@ public sealed class DynamicBatcherTests
     }
 
     [Fact]
-    public async Task ScheduleAsync_DispatchWhenIdleAndTheInstanceIsBusy_BatchesTheArrivalsAndRunsThemWhenItFrees()
+    public async Task ScheduleAsync_DefaultPolicyAndTheInstanceIsBusy_BatchesTheArrivalsAndRunsThemWhenItFrees()
     {
         var time = new FakeTimeProvider();
         using var gate = new ManualResetEventSlim(false);
@@ -131,7 +131,6 @@ public sealed class DynamicBatcherTests
             MaxBatchSize = 8,
             DynamicBatching = true,
             MaxQueueDelay = TimeSpan.FromHours(1),
-            DispatchWhenIdle = true,
         };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
@@ -158,7 +157,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
         using var cancellation = new CancellationTokenSource();
 
@@ -189,6 +188,7 @@ public sealed class DynamicBatcherTests
         {
             MaxBatchSize = 8,
             DynamicBatching = true,
+            BatchingPolicy = BatchingPolicy.FixedDelay,
             MaxQueueDelay = TimeSpan.FromHours(1),
             PreferredBatchSizes = [3],
         };
@@ -209,7 +209,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 4, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromHours(1) };
+        var options = new SchedulerOptions { MaxBatchSize = 4, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromHours(1) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var first = batcher.ScheduleAsync([Input(1, 3, 2)], BothOutputs, null, CancellationToken.None).AsTask();
@@ -243,7 +243,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromHours(1), MaxQueueSize = 2 };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromHours(1), MaxQueueSize = 2 };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var waiting = Enumerable.Range(1, 2)
@@ -268,7 +268,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var expiring = batcher.ScheduleAsync([Input(1, 1, 2)], BothOutputs, TimeSpan.FromMilliseconds(10), CancellationToken.None).AsTask();
@@ -292,6 +292,7 @@ public sealed class DynamicBatcherTests
         {
             MaxBatchSize = 8,
             DynamicBatching = true,
+            BatchingPolicy = BatchingPolicy.FixedDelay,
             MaxQueueDelay = TimeSpan.FromHours(1),
             DefaultTimeout = TimeSpan.FromSeconds(1),
         };
@@ -309,7 +310,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromMilliseconds(100) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
         using var cancellation = new CancellationTokenSource();
 
@@ -334,7 +335,7 @@ public sealed class DynamicBatcherTests
         {
             FailureFor = marker => marker == Value(2, 0, 0) ? new InvalidOperationException("row 2 is poisoned") : null,
         };
-        var options = new SchedulerOptions { MaxBatchSize = 3, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromHours(1) };
+        var options = new SchedulerOptions { MaxBatchSize = 3, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromHours(1) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var failing = Enumerable.Range(1, 3)
@@ -378,7 +379,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(10) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromMilliseconds(10) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var calls = new[] { (Marker: 1, Width: 2), (Marker: 2, Width: 3), (Marker: 3, Width: 2), (Marker: 4, Width: 3) }
@@ -401,7 +402,7 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(10) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromMilliseconds(10) };
         await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
 
         var onlySum = batcher.ScheduleAsync([Input(1, 2, 2)], ["s"], null, CancellationToken.None).AsTask();
@@ -420,14 +421,15 @@ public sealed class DynamicBatcherTests
     {
         var time = new FakeTimeProvider();
         var backend = new RowMathBackend();
-        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromHours(1) };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromHours(1) };
         var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(time), time);
         var queued = Enumerable.Range(1, 3)
-            .Select(marker => batcher.ScheduleAsync([Input(marker, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask())
+            .Select(marker => batcher.ScheduleAsync([Input(marker, 1, 2)], BothOutputs, null, CancellationToken.None))
             .ToArray();
 
         await batcher.DisposeAsync().AsTask().WaitAsync(Patience);
 
+        // Value tasks, not tasks made from them: a task completes only once its continuation has run.
         Assert.All(queued, call => Assert.True(call.IsCompletedSuccessfully));
         for (var i = 0; i < queued.Length; i++)
         {
@@ -438,13 +440,4 @@ public sealed class DynamicBatcherTests
             () => batcher.ScheduleAsync([Input(9, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask());
         Assert.Equal(ErrorKind.Unavailable, error.Kind);
     }
-
-    private static bool Matches(ScheduleResult result, int marker, int rows, int width) =>
-        result.Outputs.Count == 2
-        && result.Outputs[0].Name == "y"
-        && result.Outputs[0].Shape.SequenceEqual([(long)rows, width])
-        && result.Outputs[0].AsSpan<float>().SequenceEqual(ExpectedY(marker, rows, width))
-        && result.Outputs[1].Name == "s"
-        && result.Outputs[1].Shape.SequenceEqual([(long)rows, 1])
-        && result.Outputs[1].AsSpan<float>().SequenceEqual(ExpectedS(marker, rows, width));
 }

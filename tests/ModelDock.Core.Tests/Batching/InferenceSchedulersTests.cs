@@ -23,7 +23,7 @@ public sealed class InferenceSchedulersTests
     [Fact]
     public void Create_InvalidOptions_ListsEveryProblemInOneInvalidInputError()
     {
-        var options = new SchedulerOptions { MaxBatchSize = 4, InstanceCount = 0, MaxQueueSize = 0, PreferredBatchSizes = [8] };
+        var options = new SchedulerOptions { MaxBatchSize = 4, InstanceCount = 0, MaxQueueSize = 0, PreferredBatchSizes = [8], BatchingPolicy = (BatchingPolicy)7 };
 
         var error = Assert.Throws<ModelDockException>(
             () => InferenceSchedulers.Create(options, new RowMathBackend(), new StatisticsCollector(TimeProvider.System), TimeProvider.System));
@@ -32,5 +32,6 @@ public sealed class InferenceSchedulersTests
         Assert.Contains("instance count", error.Message, StringComparison.Ordinal);
         Assert.Contains("max queue size", error.Message, StringComparison.Ordinal);
         Assert.Contains("preferred batch size 8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("batching policy", error.Message, StringComparison.Ordinal);
     }
 }

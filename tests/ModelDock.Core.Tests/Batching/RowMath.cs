@@ -1,3 +1,4 @@
+using ModelDock.Batching;
 using ModelDock.Tensors;
 
 namespace ModelDock.Core.Tests.Batching;
@@ -57,6 +58,16 @@ internal static class RowMath
 
         return expected;
     }
+
+    /// <summary>True when <paramref name="result"/> holds both outputs for exactly the rows of <see cref="Input"/> with these arguments.</summary>
+    public static bool Matches(ScheduleResult result, int marker, int rows, int width) =>
+        result.Outputs.Count == 2
+        && result.Outputs[0].Name == "y"
+        && result.Outputs[0].Shape.SequenceEqual([(long)rows, width])
+        && result.Outputs[0].AsSpan<float>().SequenceEqual(ExpectedY(marker, rows, width))
+        && result.Outputs[1].Name == "s"
+        && result.Outputs[1].Shape.SequenceEqual([(long)rows, 1])
+        && result.Outputs[1].AsSpan<float>().SequenceEqual(ExpectedS(marker, rows, width));
 
     public static bool RanAnyRowOf(RowMathBackend backend, int marker) =>
         backend.Markers.Any(m => m >= marker * 100 && m < (marker + 1) * 100);

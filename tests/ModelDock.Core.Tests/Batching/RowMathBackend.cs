@@ -7,12 +7,13 @@ namespace ModelDock.Core.Tests.Batching;
 /// <summary>
 /// A backend over FP32 input <c>x</c> [rows, width] with plain math: <c>y = 2x + rowsum(x)</c> and
 /// <c>s = rowsum(x)</c> [rows, 1]. It records the shape of every call and the first value of every row,
-/// which the tests use as a per-row marker.
+/// which the tests use as a per-row marker, and the thread of every call.
 /// </summary>
 internal sealed class RowMathBackend : IModelBackend
 {
     private readonly ConcurrentQueue<long[]> _shapes = new();
     private readonly ConcurrentQueue<float> _markers = new();
+    private readonly ConcurrentQueue<int> _threads = new();
     private int _running;
     private int _maxRunning;
 
@@ -34,12 +35,16 @@ internal sealed class RowMathBackend : IModelBackend
 
     public IReadOnlyCollection<float> Markers => [.. _markers];
 
+    /// <summary>The managed thread id of every call, in call order.</summary>
+    public IReadOnlyList<int> Threads => [.. _threads];
+
     public int Running => Volatile.Read(ref _running);
 
     public int MaxRunning => Volatile.Read(ref _maxRunning);
 
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
     {
+        _threads.Enqueue(Environment.CurrentManagedThreadId);
         var running = Interlocked.Increment(ref _running);
         InterlockedMax(ref _maxRunning, running);
         try

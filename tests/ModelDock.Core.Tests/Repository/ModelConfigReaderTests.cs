@@ -1,3 +1,4 @@
+using ModelDock.Batching;
 using ModelDock.Repository;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Tensors;
@@ -127,14 +128,39 @@ public sealed class ModelConfigReaderTests
     }
 
     [Theory]
-    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {}}""", false)]
-    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"dispatch_when_idle": false}}""", false)]
-    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"dispatch_when_idle": true}}""", true)]
-    public void Parse_DispatchWhenIdle_ReachesTheSchedulerOptions(string json, bool expected)
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {}}""", BatchingPolicy.Adaptive)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"max_queue_delay_microseconds": 500}}""", BatchingPolicy.Adaptive)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"batching_policy": "adaptive"}}""", BatchingPolicy.Adaptive)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"batching_policy": "fixed_delay"}}""", BatchingPolicy.FixedDelay)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"dispatch_when_idle": true}}""", BatchingPolicy.Adaptive)]
+    [InlineData("""{"max_batch_size": 4, "dynamic_batching": {"dispatch_when_idle": false}}""", BatchingPolicy.FixedDelay)]
+    public void Parse_BatchingPolicy_ReachesTheSchedulerOptionsAdaptiveByDefault(string json, BatchingPolicy expected)
     {
         var config = ModelConfigReader.Parse("config.json", json, "m");
 
-        Assert.Equal(expected, config.ToSchedulerOptions().DispatchWhenIdle);
+        Assert.Equal(expected, config.ToSchedulerOptions().BatchingPolicy);
+    }
+
+    [Fact]
+    public void Parse_BatchingPolicyInYaml_ReachesTheSchedulerOptions()
+    {
+        var config = ModelConfigReader.Parse("config.yaml", "max_batch_size: 4\ndynamic_batching:\n  batching_policy: fixed_delay", "m");
+
+        Assert.Equal(BatchingPolicy.FixedDelay, config.ToSchedulerOptions().BatchingPolicy);
+    }
+
+    [Fact]
+    public void Parse_UnknownBatchingPolicy_ErrorNamesFileKeyValueAndThePolicies()
+    {
+        const string file = "/repo/m/config.json";
+
+        var error = Assert.Throws<ModelConfigException>(() => ModelConfigReader.Parse(
+            file, """{"max_batch_size": 8, "dynamic_batching": {"batching_policy": "eager"}}""", "m"));
+
+        Assert.StartsWith(file + ": key 'dynamic_batching.batching_policy'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'eager'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("adaptive", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fixed_delay", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -146,6 +172,9 @@ public sealed class ModelConfigReaderTests
     [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"preferred_batch_size": [4, 16]}}""", "'dynamic_batching.preferred_batch_size[1]'")]
     [InlineData("""{"dynamic_batching": {}}""", "'dynamic_batching'")]
     [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"dispatch_when_idle": "yes"}}""", "'dynamic_batching.dispatch_when_idle'")]
+    [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"batching_policy": 1}}""", "'dynamic_batching.batching_policy'")]
+    [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"batching_policy": "Adaptive"}}""", "'dynamic_batching.batching_policy'")]
+    [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"batching_policy": "adaptive", "dispatch_when_idle": true}}""", "'dynamic_batching.dispatch_when_idle'")]
     [InlineData("""{"max_batch_size": 8, "dynamic_batching": {"default_queue_policy": {"max_queue_size": "x"}}}""", "'dynamic_batching.default_queue_policy.max_queue_size'")]
     [InlineData("""{"instance_group": [{"count": 0}]}""", "'instance_group[0].count'")]
     [InlineData("""{"instance_group": [{"kind": "KIND_GPU"}]}""", "'instance_group[0].kind'")]
