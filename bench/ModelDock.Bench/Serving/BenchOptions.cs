@@ -13,7 +13,7 @@ internal abstract record BenchOptions
         [--duration-seconds N] [--warmup-seconds N] [--models S,L] [--markdown FILE]
         [--load-generator h2load,wrk] (default: those on the PATH) [--load-generator-threads N] (1)
         [--modeldock PATH] (default: src/ModelDock/bin/<this build's configuration>)
-        [--batching direct,batched,idle] [--max-batch-size N] [--max-queue-delay-us N] [--preferred-batch-size N] [--max-queue-size N]
+        [--batching direct,adaptive,fixed] [--max-batch-size N] [--max-queue-delay-us N] [--preferred-batch-size N] [--max-queue-size N]
         [--direct-instances N] [--direct-intra-op N] [--batched-instances N] [--batched-intra-op N]
         """;
 
@@ -38,10 +38,10 @@ internal abstract record BenchOptions
     public string? ModelDockPath { get; init; }
 
     /// <summary>
-    /// ModelDock scheduler configurations to deploy: without batching, with dynamic batching, and with
-    /// dynamic batching that dispatches as soon as the instance is idle (<c>idle</c>, not measured by default).
+    /// ModelDock scheduler configurations to deploy: without batching, with dynamic batching as ModelDock
+    /// does it by default (<c>adaptive</c>), and with Triton's fixed delay (<c>fixed</c>, not measured by default).
     /// </summary>
-    public IReadOnlyList<string> Batching { get; init; } = ["direct", "batched"];
+    public IReadOnlyList<string> Batching { get; init; } = ["direct", "adaptive"];
 
     public int MaxBatchSize { get; init; } = 32;
 
@@ -100,7 +100,7 @@ internal abstract record BenchOptions
 
         Check("--models", options.Models, ["S", "L"]);
         Check("--targets", options.Targets, knownTargets);
-        Check("--batching", options.Batching, ["direct", "batched", "idle"]);
+        Check("--batching", options.Batching, ["direct", "adaptive", "fixed"]);
         Check("--load-generator", options.LoadGenerators ?? [], Load.LoadGenerators.Known);
         return options;
     }

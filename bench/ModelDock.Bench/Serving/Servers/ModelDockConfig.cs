@@ -15,8 +15,8 @@ internal sealed record ModelDockConfig(string ModelName, string Description, str
         var delay = options.QueueDelayFor(model.Label);
         return [.. options.Batching.Select(batching => batching switch
         {
-            "batched" => Batched(model, options, delay, dispatchWhenIdle: false),
-            "idle" => Batched(model, options, delay, dispatchWhenIdle: true),
+            "adaptive" => Batched(model, options, delay, "adaptive"),
+            "fixed" => Batched(model, options, delay, "fixed_delay"),
             _ => new ModelDockConfig(
                 model.Name + "_direct",
                 string.Create(CultureInfo.InvariantCulture, $"no batching, {options.DirectInstances} inst."),
@@ -25,11 +25,12 @@ internal sealed record ModelDockConfig(string ModelName, string Description, str
         })];
     }
 
-    private static ModelDockConfig Batched(BenchModel model, BenchOptions options, int delay, bool dispatchWhenIdle) => new(
-        model.Name + (dispatchWhenIdle ? "_idle" : "_batched"),
-        string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, delay {delay} µs{(dispatchWhenIdle ? ", when idle" : "")}{Variations(model, options)}"),
+    /// <summary>Dynamic batching under <paramref name="policy"/>: <c>adaptive</c> (ModelDock's default) or Triton's <c>fixed_delay</c>.</summary>
+    private static ModelDockConfig Batched(BenchModel model, BenchOptions options, int delay, string policy) => new(
+        model.Name + "_" + policy,
+        string.Create(CultureInfo.InvariantCulture, $"batch ≤{options.MaxBatchSize}, {policy.Replace('_', ' ')} {delay} µs{Variations(model, options)}"),
         string.Create(CultureInfo.InvariantCulture,
-            $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.PreferredBatchSize ?? options.MaxBatchSize}}], "dispatch_when_idle": {{(dispatchWhenIdle ? "true" : "false")}}{{QueuePolicy(options)}}}, "instance_group": [{"count": {{options.BatchedInstances}}}], {{IntraOp(options.BatchedIntraOpFor(model.Label))}}}"""));
+            $$"""{"max_batch_size": {{options.MaxBatchSize}}, "dynamic_batching": {"max_queue_delay_microseconds": {{delay}}, "preferred_batch_size": [{{options.PreferredBatchSize ?? options.MaxBatchSize}}], "batching_policy": "{{policy}}"{{QueuePolicy(options)}}}, "instance_group": [{"count": {{options.BatchedInstances}}}], {{IntraOp(options.BatchedIntraOpFor(model.Label))}}}"""));
 
     /// <summary>What differs from the default batched configuration, so rows of different runs are told apart.</summary>
     private static string Variations(BenchModel model, BenchOptions options) =>
