@@ -312,6 +312,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         var live = batch.Live!;
         IReadOnlyList<Tensor>[]? perRequest = null;
         ModelDockException? failure = null;
+        ModelDockException?[]? failures = null;
         try
         {
             if (live.Exists(static r => r.IsFinished))
@@ -335,6 +336,13 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         catch (Exception e)
         {
             failure = SchedulerErrors.FromBackend(e);
+            if (failure.Kind == ErrorKind.InvalidInput && live.Count > 1)
+            {
+                // The model refused data it was given, and the batch holds other callers' rows: run each
+                // caller alone, so only those whose own data the model refuses are told so.
+                (perRequest, failures) = InferOneByOne(live);
+                failure = null;
+            }
         }
 
         ReturnAll(batch.Rented);
@@ -343,9 +351,9 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         {
             for (var i = 0; i < live.Count; i++)
             {
-                if (failure is not null)
+                if ((failure ?? failures?[i]) is { } error)
                 {
-                    live[i].Fail(failure);
+                    live[i].Fail(error);
                 }
                 else
                 {
@@ -361,6 +369,28 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
 
         return next;
+    }
+
+    private (IReadOnlyList<Tensor>[] PerRequest, ModelDockException?[] Failures) InferOneByOne(List<PendingRequest> live)
+    {
+        var perRequest = new IReadOnlyList<Tensor>[live.Count];
+        var failures = new ModelDockException?[live.Count];
+        for (var i = 0; i < live.Count; i++)
+        {
+            var request = live[i];
+            try
+            {
+                var start = _time.GetTimestamp();
+                perRequest[i] = _backend.Run(request.Inputs, request.OutputNames);
+                _statistics.RecordExecution(request.Rows, 0, SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(start)), 0);
+            }
+            catch (Exception e)
+            {
+                failures[i] = SchedulerErrors.FromBackend(e);
+            }
+        }
+
+        return (perRequest, failures);
     }
 
     /// <summary>Runs the backend once for the batch's live requests and slices each its rows.</summary>

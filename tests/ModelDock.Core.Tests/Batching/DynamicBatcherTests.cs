@@ -361,6 +361,30 @@ public sealed class DynamicBatcherTests
     }
 
     [Fact]
+    public async Task ScheduleAsync_ModelRefusesOneCallersData_OnlyThatCallerFailsAndTheOthersGetTheirRows()
+    {
+        var time = new FakeTimeProvider();
+        var backend = new RowMathBackend
+        {
+            FailureFor = marker => marker == Value(2, 0, 0) ? ModelDockException.InvalidInput("the model cannot run on this input") : null,
+        };
+        var statistics = new StatisticsCollector(time);
+        var options = new SchedulerOptions { MaxBatchSize = 3, DynamicBatching = true, BatchingPolicy = BatchingPolicy.FixedDelay, MaxQueueDelay = TimeSpan.FromHours(1) };
+        await using var batcher = new DynamicBatcher(options, backend, statistics, time);
+
+        var calls = Enumerable.Range(1, 3)
+            .Select(marker => batcher.ScheduleAsync([Input(marker, 1, 2)], BothOutputs, null, CancellationToken.None).AsTask())
+            .ToArray();
+
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => calls[1].WaitAsync(Patience));
+        Assert.Equal(ErrorKind.InvalidInput, error.Kind);
+        Assert.True(Matches(await calls[0].WaitAsync(Patience), 1, 1, 2));
+        Assert.True(Matches(await calls[2].WaitAsync(Patience), 3, 1, 2));
+        Assert.Equal([3, 1, 1, 1], backend.BatchSizes);
+        Assert.Equal(2UL, statistics.Snapshot("m", "1").ExecutionCount);
+    }
+
+    [Fact]
     public async Task ScheduleAsync_BackendThrowsModelDockException_KeepsItsKind()
     {
         var backend = new RowMathBackend { FailureFor = _ => ModelDockException.InvalidInput("value out of range") };
