@@ -22,7 +22,13 @@ internal static class SchedulerErrors
         exception as ModelDockException
         ?? new ModelDockException(ErrorKind.Internal, $"The model failed to execute: {exception.Message}", exception);
 
-    /// <summary>The caller's timeout, else the default; a non-positive timeout is the caller's mistake.</summary>
+    /// <summary>The longest wait a timer accepts (about 49.7 days); a longer timeout can never fire in practice.</summary>
+    public static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
+
+    /// <summary>
+    /// The caller's timeout, else the default; a non-positive timeout is the caller's mistake, and one longer than
+    /// <see cref="LongestTimeout"/> means no timeout (a timer would refuse it).
+    /// </summary>
     public static TimeSpan? ResolveTimeout(TimeSpan? timeout, TimeSpan? defaultTimeout)
     {
         var effective = timeout ?? defaultTimeout;
@@ -31,8 +37,17 @@ internal static class SchedulerErrors
             throw ModelDockException.InvalidInput($"The timeout must be positive, got {t.TotalMilliseconds} ms.");
         }
 
-        return effective;
+        return effective > LongestTimeout ? null : effective;
     }
+
+    /// <summary>
+    /// Triton's <c>timeout</c> request parameter: microseconds, 0 for none. Any 64-bit count is accepted; one beyond
+    /// <see cref="LongestTimeout"/> means none, as it would never fire.
+    /// </summary>
+    public static TimeSpan? TimeoutFromMicroseconds(ulong microseconds) =>
+        microseconds == 0 || microseconds > (ulong)(LongestTimeout.Ticks / TimeSpan.TicksPerMicrosecond)
+            ? null
+            : TimeSpan.FromMicroseconds((long)microseconds);
 
     public static long ToNanoseconds(TimeSpan elapsed) => elapsed.Ticks * 100;
 }

@@ -85,7 +85,16 @@ internal sealed class ModelConfigReader
             throw new ModelConfigException($"{file}: not valid YAML at line {ex.Start.Line}: {ex.Message}", ex);
         }
 
-        return root is null ? ModelConfig.Default : reader.ReadRoot(root, modelName);
+        try
+        {
+            return root is null ? ModelConfig.Default : reader.ReadRoot(root, modelName);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // JsonNode decodes property names and builds its dictionary on first access: a duplicate key or a name
+            // that is not valid text (a lone surrogate escape) surfaces here rather than in JsonNode.Parse.
+            throw new ModelConfigException($"{file}: not a valid config: {ex.Message}", ex);
+        }
     }
 
     private ModelConfig ReadRoot(JsonNode root, string modelName)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ModelDock.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -13,8 +14,7 @@ internal static class YamlToJson
 {
     public static JsonNode? Convert(string yaml)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        var stream = YamlDocumentLoader.Load(new StringReader(yaml));
         return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
     }
 
@@ -68,7 +68,8 @@ internal static class YamlToJson
             return JsonValue.Create(integer);
         }
 
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        // A number too large for a double (1e999) stays text, so the validator reports it as not a number.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
         {
             return JsonValue.Create(number);
         }

@@ -29,14 +29,14 @@ public static class FeatureEndpoints
         var push = endpoints.ServiceProvider.GetRequiredService<FeaturePushService>();
         endpoints.MapPost("/get-online-features", context => Handle(context, async (root, ct) =>
         {
-            var response = await online.GetOnlineFeaturesAsync(FeatureJson.ReadOnlineRequest(root), ct).ConfigureAwait(false);
+            var response = await online.GetOnlineFeaturesAsync(Read(root, FeatureJson.ReadOnlineRequest), ct).ConfigureAwait(false);
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
             FeatureJson.WriteOnlineResponse(writer, response);
         }));
         endpoints.MapPost("/push", context => Handle(context, async (root, ct) =>
         {
-            var result = await push.PushAsync(FeatureJson.ReadPushRequest(root), ct).ConfigureAwait(false);
+            var result = await push.PushAsync(Read(root, FeatureJson.ReadPushRequest), ct).ConfigureAwait(false);
             await context.Response.WriteAsJsonAsync(new PushReply(result.Rows, result.OnlineRowsWritten, result.OfflineFile is not null), ct).ConfigureAwait(false);
         }));
         endpoints.MapGet("/health/features", async context =>
@@ -77,6 +77,22 @@ public static class FeatureEndpoints
         catch (JsonException e)
         {
             throw ModelDockException.InvalidInput($"The request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads the client's document into a request. JsonElement reports text it cannot decode (invalid UTF-8, a lone
+    /// surrogate escape) and a value of another kind as InvalidOperationException; here both can only be the client's.
+    /// </summary>
+    private static T Read<T>(JsonElement root, Func<JsonElement, T> read)
+    {
+        try
+        {
+            return read(root);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ModelDockException.InvalidInput($"The request body is not valid: {e.Message}");
         }
     }
 

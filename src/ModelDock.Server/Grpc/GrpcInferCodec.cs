@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using ModelDock.Batching;
 using ModelDock.Errors;
 using ModelDock.Inference;
 using ModelDock.Server.Grpc.Protocol;
@@ -353,9 +354,8 @@ internal static class GrpcInferCodec
 
         return value switch
         {
-            long us and > 0 => TimeSpan.FromMicroseconds(us),
-            0L or 0UL => null,
-            ulong us => TimeSpan.FromMicroseconds((long)Math.Min(us, long.MaxValue)),
+            long us and >= 0 => SchedulerErrors.TimeoutFromMicroseconds((ulong)us),
+            ulong us => SchedulerErrors.TimeoutFromMicroseconds(us),
             _ => throw ModelDockException.InvalidInput("parameter 'timeout' must be a non-negative integer number of microseconds"),
         };
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelDock.Batching;
 using ModelDock.Errors;
 using ModelDock.Inference;
 using ModelDock.Server.Shared;
@@ -37,22 +38,22 @@ internal static class InferRequestParser
         var binaryOffset = 0;
         while (NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("id"u8))
+            if (JsonText.Is(ref reader, "id"u8))
             {
                 reader.Read();
                 id = JsonText.Read(ref reader, "'id'");
             }
-            else if (reader.ValueTextEquals("parameters"u8))
+            else if (JsonText.Is(ref reader, "parameters"u8))
             {
                 reader.Read();
                 parameters = ReadParameters(ref reader, "parameters");
             }
-            else if (reader.ValueTextEquals("inputs"u8))
+            else if (JsonText.Is(ref reader, "inputs"u8))
             {
                 reader.Read();
                 inputs = ReadInputs(ref reader, jsonLength, binary, ref binaryOffset);
             }
-            else if (reader.ValueTextEquals("outputs"u8))
+            else if (JsonText.Is(ref reader, "outputs"u8))
             {
                 reader.Read();
                 outputs = ReadOutputs(ref reader);
@@ -191,27 +192,27 @@ internal static class InferRequestParser
         Utf8JsonReader data = default;
         while (NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("name"u8))
+            if (JsonText.Is(ref reader, "name"u8))
             {
                 reader.Read();
                 name = JsonText.Read(ref reader, $"inputs[{index}].name");
             }
-            else if (reader.ValueTextEquals("datatype"u8))
+            else if (JsonText.Is(ref reader, "datatype"u8))
             {
                 reader.Read();
                 datatype = JsonText.Read(ref reader, $"inputs[{index}].datatype");
             }
-            else if (reader.ValueTextEquals("shape"u8))
+            else if (JsonText.Is(ref reader, "shape"u8))
             {
                 reader.Read();
                 shape = ReadShape(ref reader, index);
             }
-            else if (reader.ValueTextEquals("parameters"u8))
+            else if (JsonText.Is(ref reader, "parameters"u8))
             {
                 reader.Read();
                 parameters = ReadParameters(ref reader, $"inputs[{index}].parameters");
             }
-            else if (reader.ValueTextEquals("data"u8))
+            else if (JsonText.Is(ref reader, "data"u8))
             {
                 reader.Read();
                 hasData = true;
@@ -378,12 +379,12 @@ internal static class InferRequestParser
             Dictionary<string, object>? parameters = null;
             while (NextProperty(ref reader))
             {
-                if (reader.ValueTextEquals("name"u8))
+                if (JsonText.Is(ref reader, "name"u8))
                 {
                     reader.Read();
                     name = JsonText.Read(ref reader, $"outputs[{index}].name");
                 }
-                else if (reader.ValueTextEquals("parameters"u8))
+                else if (JsonText.Is(ref reader, "parameters"u8))
                 {
                     reader.Read();
                     parameters = ReadParameters(ref reader, $"outputs[{index}].parameters");
@@ -438,9 +439,9 @@ internal static class InferRequestParser
         var microseconds = LongParameter(parameters, TimeoutParameter, "parameters");
         return microseconds switch
         {
-            null or 0 => null,
+            null => null,
             < 0 => throw ModelDockException.InvalidInput("parameters.timeout must be a non-negative number of microseconds"),
-            { } us => TimeSpan.FromMicroseconds(us),
+            { } us => SchedulerErrors.TimeoutFromMicroseconds((ulong)us),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using ModelDock.Errors;
+using ModelDock.Server.Shared;
 using ModelDock.Tensors;
 
 namespace ModelDock.Server.Rest;
@@ -228,17 +229,17 @@ internal static class JsonTensorData
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            if (reader.ValueTextEquals("NaN"u8))
+            if (JsonText.Is(ref reader, "NaN"u8))
             {
                 return double.NaN;
             }
 
-            if (reader.ValueTextEquals("Infinity"u8))
+            if (JsonText.Is(ref reader, "Infinity"u8))
             {
                 return double.PositiveInfinity;
             }
 
-            if (reader.ValueTextEquals("-Infinity"u8))
+            if (JsonText.Is(ref reader, "-Infinity"u8))
             {
                 return double.NegativeInfinity;
             }

@@ -28,7 +28,7 @@ internal sealed class RepositoryEndpoints
             ExpectObject(ref reader, "repository index request");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isReady = reader.ValueTextEquals("ready"u8);
+                var isReady = JsonText.Is(ref reader, "ready"u8);
                 reader.Read();
                 if (!isReady)
                 {
@@ -96,7 +96,7 @@ internal sealed class RepositoryEndpoints
         ExpectObject(ref reader, "repository request");
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isParameters = reader.ValueTextEquals("parameters"u8);
+            var isParameters = JsonText.Is(ref reader, "parameters"u8);
             reader.Read();
             if (!isParameters)
             {

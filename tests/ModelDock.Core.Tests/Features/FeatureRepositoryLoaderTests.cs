@@ -188,6 +188,66 @@ public sealed class FeatureRepositoryLoaderTests
         Assert.Contains("Invalid YAML", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Found by the fuzzer: YamlDotNet's parser fails on this unclosed flow sequence with an InvalidOperationException.</summary>
+    [Fact]
+    public void Load_YamlTheParserFailsInside_ReportsInvalidYaml()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("repo.yaml", """
+            entities:
+              - name: driver
+                join_keys: [driver_itype: INT64
+                description: A driver
+              - name: customer
+                join_keys: [customer_id]
+                value_type: STRING
+            sources:
+              - name: driver_stats_source
+                path: data/driver_stats.parquet
+                timestamp_field: event_timestamp
+                created_timestamp_column: created
+              - name: customer_source
+                path: data/customer.csv
+                timestamp_field: event_timestamp
+            feature_views:
+              - name: driver_stats
+            entities: [driver]
+                ttl: 2h
+                source: driver_stats_source
+                schema:
+                  - name: conv_rate
+                    dtype: DOUBLE
+                  - name: trips
+                join_keys: [driver_id]
+                    dtype: INT64
+                  - name: active
+                    dtype: BOOL
+                tags:
+                  team: drivers
+              - name: customer_stats
+                entities: [customer]
+                ttl: 0
+                source: customer_source
+                online: true
+                schema:
+                  - name: segment
+                    \ud800dtype: STRING
+                  - name: spend
+                    dtype: FLOAT
+            featureNaN_services:
+              - name: driver_model_v1
+                features:
+                  - driver_stats:conv_rate
+                  - driver_stats:trips
+                description: Inputs of the driver model
+            """);
+
+        var error = Assert.Single(FeatureRepositoryLoader.Load(folder.Path).Errors);
+
+        Assert.StartsWith(file + ":", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Invalid YAML", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void GetRepositoryOrThrow_Errors_ThrowsInvalidInputListingThem()
     {

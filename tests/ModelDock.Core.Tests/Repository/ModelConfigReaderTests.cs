@@ -251,4 +251,17 @@ public sealed class ModelConfigReaderTests
 
         Assert.Contains(directory, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("config.json", """{"max_batch_size": 8, "max_batch_size": 4}""", "max_batch_size")]
+    [InlineData("config.json", """{"max_batch_size": 8, "\udfff": 1}""", "not a valid config")]
+    [InlineData("config.yaml", "max_batch_size: 1e999", "'max_batch_size'")]
+    [InlineData("config.yaml", "dynamic_batching:\n  max_queue_delay_microseconds: .inf", "'dynamic_batching")]
+    public void Parse_FuzzFoundConfigs_AreConfigErrorsNotCrashes(string file, string text, string fragment)
+    {
+        var error = Assert.Throws<ModelConfigException>(() => ModelConfigReader.Parse(file, text, "m"));
+
+        Assert.StartsWith(file + ": ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(fragment, error.Message, StringComparison.Ordinal);
+    }
 }

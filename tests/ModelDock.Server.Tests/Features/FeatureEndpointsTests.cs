@@ -149,6 +149,21 @@ public sealed class FeatureEndpointsTests : IAsyncLifetime
         Assert.Equal("sqlite", health.GetProperty("onlineStore").GetString());
     }
 
+    /// <summary>Found by the fuzzer: JsonElement decodes property names lazily and threw InvalidOperationException (a 500).</summary>
+    [Theory]
+    [InlineData("/get-online-features", "{\"features\": [\"driver_stats:conv_rate\"], \"entities\": {\"driver\u00ff_id\": [1]}}")]
+    [InlineData("/push", "{\"feature_view\": \"driver_stats\", \"to\": \"online\", \"df\": {\"driver\u00ff_id\": [7]}}")]
+    public async Task Post_PropertyNameThatIsNotValidUtf8_Returns400(string path, string json)
+    {
+        // U+00FF stands for one byte 0xFF, which no UTF-8 text contains.
+        var bytes = json.Select(c => (byte)c).ToArray();
+
+        using var response = await _server.Client.PostAsync(path, new ByteArrayContent(bytes) { Headers = { ContentType = new("application/json") } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not valid", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private Task<HttpResponseMessage> Post(string path, string json) =>
         _server.Client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 }

@@ -215,6 +215,59 @@ public sealed class FrontDoorFindingsTests : IAsyncLifetime
         await AssertStillServingAsync();
     }
 
+    [Theory]
+    [InlineData("""{"in\ud800puts": []}""")]
+    [InlineData("""{"inputs": [{"\udfffname": "x", "shape": [3, 4], "datatype": "FP32", "data": [1]}]}""")]
+    public async Task Fuzz_LoneSurrogateInAPropertyName_Returns400(string json)
+    {
+        var result = await _http.PostJsonAsync(InferPath(ServerFixture.NoBatch), json);
+
+        result.AssertError(HttpStatusCode.BadRequest, "property name is not valid text");
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Fuzz_LoneSurrogateInAPropertyNameOfABinaryRequest_Returns400()
+    {
+        var header = """{"in\ud800puts": [{"name": "x", "shape": [3, 4], "datatype": "FP32", "parameters": {"binary_data_size": 48}}]}"""u8.ToArray();
+        var content = new ByteArrayContent([.. header, .. new byte[48]]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var result = await RestCalls.SendAsync(_http, new HttpRequestMessage(HttpMethod.Post, InferPath(ServerFixture.NoBatch)) { Content = content });
+
+        result.AssertError(HttpStatusCode.BadRequest, "property name is not valid text");
+        await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData("9223372036854775807")]
+    [InlineData("4294967296000")]
+    public async Task Fuzz_RestTimeoutBeyondWhatATimerCanWait_MeansNoTimeout(string microseconds)
+    {
+        var json = GoodNoBatch[..^1] + """, "parameters": {"timeout": """ + microseconds + "}}";
+
+        var result = await _http.PostJsonAsync(InferPath(ServerFixture.NoBatch), json);
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(4_294_967_296_000L)]
+    public async Task Fuzz_GrpcTimeoutBeyondWhatATimerCanWait_MeansNoTimeout(long microseconds)
+    {
+        var request = new ModelInferRequest { ModelName = ServerFixture.NoBatch, Parameters = { ["timeout"] = new InferParameter { Int64Param = microseconds } } };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 3, 4 } });
+        request.RawInputContents.Add(ByteString.CopyFrom(new byte[48]));
+
+        var (status, detail) = await RawHttp.GrpcCallAsync(_host.GrpcAddress, "/inference.GRPCInferenceService/ModelInfer", request.ToByteArray());
+
+        Assert.True(status == 0, $"grpc-status {status}: {detail}");
+        await AssertStillServingAsync();
+    }
+
     /// <summary>Also checks that nothing the test sent was logged as a server fault.</summary>
     private async Task AssertStillServingAsync()
     {

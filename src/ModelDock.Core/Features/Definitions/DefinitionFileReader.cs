@@ -1,3 +1,4 @@
+using ModelDock.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -17,11 +18,11 @@ internal static class DefinitionFileReader
 
     public static void Read(string file, string displayName, DefinitionDrafts drafts, List<FeatureDefinitionError> errors)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
             using var text = File.OpenText(file);
-            stream.Load(text);
+            stream = YamlDocumentLoader.Load(text);
         }
         catch (YamlException ex)
         {

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ModelDock.Features.Definitions;
+using ModelDock.Features.Online;
+using ModelDock.Fuzz.Engine;
+using ModelDock.Onnx;
+using ModelDock.Repository;
+using ModelDock.Server.Features;
+using ModelDock.Server.Hosting;
+using ModelDock.Tensors;
+
+namespace ModelDock.Fuzz;
+
+/// <summary>
+/// ModelDock as <c>serve</c> composes it, in this process on loopback ports: a repository of generated models
+/// (batched, unbatched, several inputs, strings, every datatype, several versions) and the feature routes over a
+/// SQLite online store. Every log entry at error level goes to <see cref="ErrorLogs"/>.
+/// </summary>
+internal sealed class FuzzHost : IAsyncDisposable
+{
+    /// <summary>The one model the fuzzer may load and unload: the others must stay ready, so that a 503 from them is a finding.</summary>
+    public const string ControlledModel = "spare";
+
+    private readonly string _folder;
+    private readonly ModelServer _models;
+    private readonly ModelDockHost _host;
+    private readonly ILoggerFactory _loggers;
+
+    private FuzzHost(string folder, ModelServer models, ModelDockHost host, ILoggerFactory loggers, ErrorLogRecorder errorLogs)
+    {
+        _folder = folder;
+        _models = models;
+        _host = host;
+        _loggers = loggers;
+        ErrorLogs = errorLogs;
+        Rest = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = host.HttpAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        Grpc = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
+        {
+            BaseAddress = host.GrpcAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    public ErrorLogRecorder ErrorLogs { get; }
+
+    /// <summary>HTTP/1.1 to the REST port.</summary>
+    public HttpClient Rest { get; }
+
+    /// <summary>HTTP/2 with prior knowledge to the gRPC port, for hand-framed gRPC calls.</summary>
+    public HttpClient Grpc { get; }
+
+    /// <summary>The inputs of each served model, from its metadata, which the request targets build seeds from.</summary>
+    public IReadOnlyList<ModelSeed> Models { get; private set; } = [];
+
+    public static async Task<FuzzHost> StartAsync()
+    {
+        var folder = Directory.CreateTempSubdirectory("modeldock-fuzz-").FullName;
+        var repository = Path.Combine(folder, "models");
+        WriteModels(repository);
+        var featureFolder = Path.Combine(folder, "features");
+        Directory.CreateDirectory(featureFolder);
+        File.WriteAllText(Path.Combine(featureFolder, "repo.yaml"), FeatureSeeds.RepositoryYaml);
+        var features = FeatureRepositoryLoader.Load(featureFolder).GetRepositoryOrThrow();
+        // The host's container owns the store and disposes it.
+        var store = SqliteOnlineStore.Open(Path.Combine(folder, "online.db"));
+
+        var errorLogs = new ErrorLogRecorder();
+        var loggers = LoggerFactory.Create(b => b.AddProvider(errorLogs));
+        var models = new ModelServer(new ModelRepositoryOptions { RepositoryPath = repository }, loggers.CreateLogger<ModelServer>(), TimeProvider.System);
+        await models.StartAsync(CancellationToken.None);
+        var host = ModelDockHost.Create(
+            new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 },
+            models,
+            builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Logging.AddProvider(errorLogs);
+                builder.Services.AddFeatureServing(features, store, featureFolder);
+            },
+            app => app.MapFeatureEndpoints());
+        await host.StartAsync();
+
+        var fuzzHost = new FuzzHost(folder, models, host, loggers, errorLogs);
+        fuzzHost.Models = await fuzzHost.ReadModelSeedsAsync();
+        return fuzzHost;
+    }
+
+    private static void WriteModels(string repository)
+    {
+        void Add(string model, byte[] onnx, string? config = null, int version = 1)
+        {
+            var versionFolder = Path.Combine(repository, model, version.ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(versionFolder);
+            File.WriteAllBytes(Path.Combine(versionFolder, "model.onnx"), onnx);
+            if (config is not null)
+            {
+                File.WriteAllText(Path.Combine(repository, model, "config.json"), config);
+            }
+        }
+
+        Add("mlp", DemoModels.Mlp([8, 16, 3], seed: 7).Onnx,
+            """{"max_batch_size": 4, "dynamic_batching": {"max_queue_delay_microseconds": 200}}""");
+        Add("two_input", DemoModels.TwoInput(), """{"max_batch_size": 8}""");
+        Add("two_input_unbatched", DemoModels.TwoInput());
+        Add("strings", DemoModels.Strings(), """{"max_batch_size": 8}""");
+        Add("no_batch", DemoModels.NoBatch());
+        Add("versioned", DemoModels.NoBatch(), """{"version_policy": {"all": {}}}""");
+        Add("versioned", DemoModels.Identity(DataType.Fp32), version: 2);
+        Add(ControlledModel, DemoModels.NoBatch());
+        foreach (var type in Enum.GetValues<DataType>())
+        {
+            Add("identity_" + type.ToWireName().ToLowerInvariant(), DemoModels.Identity(type), """{"max_batch_size": 8}""");
+        }
+    }
+
+    private async Task<IReadOnlyList<ModelSeed>> ReadModelSeedsAsync()
+    {
+        using var index = JsonDocument.Parse(await (await Rest.PostAsync("/v2/repository/index", null)).Content.ReadAsStringAsync());
+        var seeds = new List<ModelSeed>();
+        foreach (var name in index.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).Distinct())
+        {
+            using var metadata = JsonDocument.Parse(await Rest.GetStringAsync($"/v2/models/{name}"));
+            var inputs = metadata.RootElement.GetProperty("inputs").EnumerateArray()
+                .Select(i => new TensorSeed(
+                    i.GetProperty("name").GetString()!,
+                    i.GetProperty("datatype").GetString()!,
+                    [.. i.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64() < 0 ? 2 : d.GetInt64())]))
+                .ToList();
+            seeds.Add(new ModelSeed(name, inputs));
+        }
+
+        return seeds;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Rest.Dispose();
+        Grpc.Dispose();
+        await _host.DisposeAsync();
+        await _models.DisposeAsync();
+        _loggers.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held on Windows: the temporary folder is left for the OS to clean.
+        }
+    }
+}
+
+/// <summary>A served model's inputs, with every dynamic dimension set to 2.</summary>
+internal sealed record ModelSeed(string Name, IReadOnlyList<TensorSeed> Inputs);
+
+internal sealed record TensorSeed(string Name, string Datatype, long[] Shape)
+{
+    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+}
