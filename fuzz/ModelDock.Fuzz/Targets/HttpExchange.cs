@@ -10,7 +10,7 @@ internal static class HttpExchange
 
     public static async Task<Outcome> SendAsync(HttpClient client, FuzzInput input, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(input.Path, UriKind.Relative, out var uri))
+        if (!Uri.TryCreate(client.BaseAddress, input.Path, out var uri))
         {
             return new Outcome("not a request path");
         }

@@ -37,7 +37,8 @@ internal sealed class DirectScheduler : IInferenceScheduler
         IReadOnlyList<Tensor> inputs,
         IReadOnlyList<string> outputNames,
         TimeSpan? timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool runInlineWhenIdle = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputNames);

@@ -17,7 +17,10 @@ namespace ModelDock.Batching;
 /// a finishing batch) takes the ready batches under the lock. An arriving request or the timer hands
 /// them to the thread pool, one work item each, never running them on its own thread: the caller must
 /// be free to leave (time out, cancel) while its batch runs, a caller that starts many requests before
-/// awaiting any must not run them one by one, and the timer thread serves every batcher. A batch's
+/// awaiting any must not run them one by one, and the timer thread serves every batcher. The one
+/// exception is a request that would go out alone at once anyway (adaptive policy, an idle instance,
+/// nobody waiting) whose caller has no timeout and awaits it alone, as a protocol handler does: it
+/// runs on the caller's thread, which saves the hand-off that dominates a small model at low load. A batch's
 /// thread, once its callers are answered, runs the next ready batch itself instead of queueing it, so
 /// under load batches follow each other without a hand-off; when there is none, the batch's last
 /// caller resumes on that thread instead of being queued, so at low load a request costs one hand-off.
@@ -78,13 +81,26 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         IReadOnlyList<Tensor> inputs,
         IReadOnlyList<string> outputNames,
         TimeSpan? timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool runInlineWhenIdle = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputNames);
         try
         {
-            return Enqueue(inputs, outputNames, timeout, cancellationToken).Outcome;
+            var (rows, groupKey) = BatchSignature.Describe(inputs, outputNames, _options.MaxBatchSize);
+            var effectiveTimeout = SchedulerErrors.ResolveTimeout(timeout, _options.DefaultTimeout);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw SchedulerErrors.Cancelled();
+            }
+
+            if (runInlineWhenIdle && effectiveTimeout is null && TryTakeInstanceInline())
+            {
+                return RunInline(inputs, outputNames, rows);
+            }
+
+            return Enqueue(new PendingRequest(inputs, outputNames, rows, groupKey), effectiveTimeout, cancellationToken).Outcome;
         }
         catch (ModelDockException e)
         {
@@ -113,16 +129,50 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         return new ValueTask(drain);
     }
 
-    private PendingRequest Enqueue(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Under the adaptive policy a request that finds an idle instance and nobody waiting is dispatched alone at
+    /// once; when its caller awaits it alone, it takes the instance here and runs on the caller's thread. A request
+    /// with a timeout is always queued: its caller must be free to leave when the timeout fires mid-run.
+    /// </summary>
+    private bool TryTakeInstanceInline()
     {
-        var (rows, groupKey) = BatchSignature.Describe(inputs, outputNames, _options.MaxBatchSize);
-        var effectiveTimeout = SchedulerErrors.ResolveTimeout(timeout, _options.DefaultTimeout);
-        if (cancellationToken.IsCancellationRequested)
+        lock (_gate)
         {
-            throw SchedulerErrors.Cancelled();
+            if (!_adaptive || _closed || _queue.Count > 0 || _taken >= _options.InstanceCount)
+            {
+                return false;
+            }
+
+            _taken++;
+            _running++;
+            _unanswered++;
+            return true;
+        }
+    }
+
+    /// <summary>Runs a request as a batch of its own on the instance taken for it, then lets whatever became ready run on the pool.</summary>
+    private ValueTask<ScheduleResult> RunInline(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, int rows)
+    {
+        ValueTask<ScheduleResult> outcome;
+        try
+        {
+            var start = _time.GetTimestamp();
+            var outputs = _backend.Run(inputs, outputNames);
+            _statistics.RecordExecution(rows, 0, SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(start)), 0);
+            outcome = ValueTask.FromResult(new ScheduleResult(outputs, 0));
+        }
+        catch (Exception e)
+        {
+            outcome = ValueTask.FromException<ScheduleResult>(SchedulerErrors.FromBackend(e));
         }
 
-        var request = new PendingRequest(inputs, outputNames, rows, groupKey);
+        Start(Finish(holdsInstance: true));
+        Answered();
+        return outcome;
+    }
+
+    private PendingRequest Enqueue(PendingRequest request, TimeSpan? effectiveTimeout, CancellationToken cancellationToken)
+    {
         Batch? ready;
         lock (_gate)
         {

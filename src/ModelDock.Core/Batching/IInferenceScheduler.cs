@@ -15,10 +15,12 @@ public interface IInferenceScheduler : IAsyncDisposable
     /// <summary>
     /// Runs one request and returns its outputs in the order of <paramref name="outputNames"/>.
     /// <paramref name="timeout"/> (else the options' default) bounds the whole wait of the caller.
+    /// <paramref name="runInlineWhenIdle"/>: see <see cref="Inference.InferenceRequest.RunInlineWhenIdle"/>.
     /// </summary>
     ValueTask<ScheduleResult> ScheduleAsync(
         IReadOnlyList<Tensor> inputs,
         IReadOnlyList<string> outputNames,
         TimeSpan? timeout,
-        CancellationToken cancellationToken);
+        CancellationToken cancellationToken,
+        bool runInlineWhenIdle = false);
 }

@@ -27,6 +27,14 @@ public sealed class InferenceRequest
     /// <summary>A per-request deadline; null uses the model's default.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// The caller awaits this request before it starts another, as a protocol handler does for its one request.
+    /// Then, when the model is idle and nothing waits, the request may run on the caller's own thread: it would be
+    /// dispatched alone at once anyway, and this saves the hand-off to another thread. A caller that starts several
+    /// requests before awaiting them must leave it false, or they would run one by one instead of batched together.
+    /// </summary>
+    public bool RunInlineWhenIdle { get; init; }
+
     internal static readonly IReadOnlyDictionary<string, object> EmptyParameters = new Dictionary<string, object>();
 }
 

@@ -179,7 +179,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         {
             var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
             var result = await version.Scheduler
-                .ScheduleAsync(request.Inputs, outputNames, request.Timeout ?? version.Config.DefaultTimeout, cancellationToken)
+                .ScheduleAsync(request.Inputs, outputNames, request.Timeout ?? version.Config.DefaultTimeout, cancellationToken, request.RunInlineWhenIdle)
                 .ConfigureAwait(false);
             version.Statistics.RecordSuccess(ElapsedNanoseconds(start), result.QueueNanoseconds);
             return new InferenceResponse

@@ -16,7 +16,8 @@ namespace ModelDock.Server.Grpc;
 /// </summary>
 internal static class GrpcInferCodec
 {
-    public static InferenceRequest ToRequest(ModelInferRequest message, TimeSpan? deadline)
+    /// <param name="awaitedAlone">The caller awaits this request before it reads another: see <see cref="InferenceRequest.RunInlineWhenIdle"/>.</param>
+    public static InferenceRequest ToRequest(ModelInferRequest message, TimeSpan? deadline, bool awaitedAlone)
     {
         var raw = message.RawInputContents;
         if (raw.Count > 0 && raw.Count != message.Inputs.Count)
@@ -68,6 +69,7 @@ internal static class GrpcInferCodec
             Outputs = message.Outputs.Count == 0 ? [] : message.Outputs.Select(ToRequestedOutput).ToArray(),
             Parameters = parameters,
             Timeout = Earliest(TimeoutParameter(parameters), deadline),
+            RunInlineWhenIdle = awaitedAlone,
         };
     }
 

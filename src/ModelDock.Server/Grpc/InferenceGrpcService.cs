@@ -56,7 +56,7 @@ internal sealed class InferenceGrpcService
 
     public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline));
+        var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: true);
         var response = await _server.InferAsync(inference, context.CancellationToken);
         return GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0);
     }
@@ -95,7 +95,8 @@ internal sealed class InferenceGrpcService
             ModelStreamInferResponse answer;
             try
             {
-                var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline));
+                // A stream's requests are answered side by side, so they are batched, never run on the reading thread.
+                var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: false);
                 var response = await _server.InferAsync(inference, context.CancellationToken);
                 answer = new ModelStreamInferResponse { InferResponse = GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0) };
             }

@@ -9,7 +9,8 @@ namespace ModelDock.Server.Rest;
 
 /// <summary>
 /// Parses an OIP REST inference request: a JSON header, optionally followed by the binary tensor
-/// extension's blobs, which are referenced in place rather than copied.
+/// extension's blobs, which are referenced in place rather than copied. An HTTP request's handler
+/// awaits its one inference, so every request may run inline when its model is idle.
 /// </summary>
 internal static class InferRequestParser
 {
@@ -87,6 +88,7 @@ internal static class InferRequestParser
             Outputs = outputs ?? (IReadOnlyList<RequestedOutput>)[],
             Parameters = parameters ?? InferenceRequest.EmptyParameters,
             Timeout = TimeoutOf(parameters),
+            RunInlineWhenIdle = true,
         };
         return new RestInferRequest(request, BoolParameter(parameters, BinaryDataOutput, "parameters") ?? false);
     }
@@ -115,7 +117,7 @@ internal static class InferRequestParser
             tensor = Tensor.FromRaw(input.Name, input.DataType, RawShape(input, batched, body.Length / size, body.Length), body);
         }
 
-        return new RestInferRequest(new InferenceRequest { ModelName = model, ModelVersion = version, Inputs = [tensor] }, true);
+        return new RestInferRequest(new InferenceRequest { ModelName = model, ModelVersion = version, Inputs = [tensor], RunInlineWhenIdle = true }, true);
     }
 
     private static long[] RawShape(TensorSpec input, bool batched, long elements, int bytes)

@@ -14,7 +14,7 @@ public sealed class DynamicBatcherTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Property(MaxTest = 25)]
-    public bool ScheduleAsync_ConcurrentMixedBatchSizes_EachCallerGetsExactlyItsRows(NonEmptyArray<PositiveInt> sizes, PositiveInt width, bool fixedDelay)
+    public bool ScheduleAsync_ConcurrentMixedBatchSizes_EachCallerGetsExactlyItsRows(NonEmptyArray<PositiveInt> sizes, PositiveInt width, bool fixedDelay, bool runInline)
     {
         var rows = sizes.Get.Take(24).Select(s => 1 + (s.Get % 4)).ToArray();
         var w = 1 + (width.Get % 5);
@@ -31,7 +31,7 @@ public sealed class DynamicBatcherTests
         try
         {
             var calls = rows
-                .Select((n, marker) => Task.Run(() => batcher.ScheduleAsync([Input(marker, n, w)], BothOutputs, null, CancellationToken.None).AsTask()))
+                .Select((n, marker) => Task.Run(() => batcher.ScheduleAsync([Input(marker, n, w)], BothOutputs, null, CancellationToken.None, runInline).AsTask()))
                 .ToArray();
             var results = Task.WhenAll(calls).WaitAsync(Patience).GetAwaiter().GetResult();
             var ownRowsBack = results.Select((result, marker) => Matches(result, marker, rows[marker], w)).All(ok => ok);
@@ -118,6 +118,70 @@ public sealed class DynamicBatcherTests
         Assert.True(Matches(result, 7, 2, 3));
         Assert.Equal(0, result.QueueNanoseconds);
         Assert.Equal([2], backend.BatchSizes);
+    }
+
+    [Fact]
+    public async Task ScheduleAsync_RunInlineWhenIdleAndTheInstanceIsIdle_RunsOnTheCallersThreadBeforeReturning()
+    {
+        var backend = new RowMathBackend();
+        var statistics = new StatisticsCollector(TimeProvider.System);
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromHours(1) };
+        await using var batcher = new DynamicBatcher(options, backend, statistics, TimeProvider.System);
+
+        var outcome = batcher.ScheduleAsync([Input(7, 2, 3)], BothOutputs, null, CancellationToken.None, runInlineWhenIdle: true);
+
+        Assert.True(outcome.IsCompletedSuccessfully);
+        Assert.True(Matches(await outcome, 7, 2, 3));
+        Assert.Equal([2], backend.BatchSizes);
+        var second = await batcher.ScheduleAsync([Input(8, 1, 3)], BothOutputs, null, CancellationToken.None, runInlineWhenIdle: true);
+        Assert.True(Matches(second, 8, 1, 3));
+        Assert.Equal(2UL, statistics.Snapshot("m", "1").ExecutionCount);
+    }
+
+    [Theory]
+    [InlineData(BatchingPolicy.Adaptive, 60_000)]
+    [InlineData(BatchingPolicy.FixedDelay, null)]
+    public async Task ScheduleAsync_RunInlineWhenIdleWithATimeoutOrTheFixedDelayPolicy_IsQueuedAndTheCallerIsFree(BatchingPolicy policy, int? timeoutMs)
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var backend = new RowMathBackend { Gate = gate };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromMilliseconds(1), BatchingPolicy = policy };
+        await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(TimeProvider.System), TimeProvider.System);
+        var timeout = timeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
+
+        // Run inline, the call would block in the gated backend; queued, it returns at once.
+        var outcome = await Task.Run(() => batcher.ScheduleAsync([Input(1, 1, 3)], BothOutputs, timeout, CancellationToken.None, runInlineWhenIdle: true))
+            .WaitAsync(Patience);
+        await WaitUntilAsync(() => backend.Running == 1, "the queued request runs on another thread");
+
+        Assert.False(outcome.IsCompleted);
+        gate.Set();
+        Assert.True(Matches(await outcome.AsTask().WaitAsync(Patience), 1, 1, 3));
+    }
+
+    [Fact]
+    public async Task ScheduleAsync_RunInlineWhenIdleButTheInstanceIsBusy_IsQueuedAndBatchedWithTheOthers()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var backend = new RowMathBackend { Gate = gate };
+        var options = new SchedulerOptions { MaxBatchSize = 8, DynamicBatching = true, MaxQueueDelay = TimeSpan.FromHours(1), InstanceCount = 1 };
+        await using var batcher = new DynamicBatcher(options, backend, new StatisticsCollector(TimeProvider.System), TimeProvider.System);
+        var first = batcher.ScheduleAsync([Input(0, 1, 3)], BothOutputs, null, CancellationToken.None).AsTask();
+        await WaitUntilAsync(() => backend.Running == 1, "the first request runs");
+
+        var waiting = Enumerable.Range(1, 3)
+            .Select(marker => batcher.ScheduleAsync([Input(marker, 1, 3)], BothOutputs, null, CancellationToken.None, runInlineWhenIdle: true))
+            .ToArray();
+
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        gate.Set();
+        await first.WaitAsync(Patience);
+        for (var marker = 1; marker <= 3; marker++)
+        {
+            Assert.True(Matches(await waiting[marker - 1].AsTask().WaitAsync(Patience), marker, 1, 3));
+        }
+
+        Assert.Equal([1, 3], backend.BatchSizes);
     }
 
     [Fact]

@@ -136,6 +136,32 @@ public abstract class OnlineStoreContractTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Read_ThousandsOfKeysInAnyOrder_EveryKeyGetsItsOwnRow()
+    {
+        await using var store = await Open();
+        if (store is null)
+        {
+            return;
+        }
+
+        OnlineWriteRow[] rows = [.. Enumerable.Range(0, 1000).Select(i => Row(Key(i), i * 7, T0))];
+        await store.WriteAsync("stats", Stats, rows, default);
+        var random = new Random(5);
+        var ids = Enumerable.Range(0, 5000).Select(_ => random.Next(0, 1500)).ToArray();
+
+        var result = await store.ReadAsync([.. ids.Select(Key)], StatsPlan, default);
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(ids[i] < 1000, result.IsFound(i, 0));
+            if (ids[i] < 1000)
+            {
+                Assert.Equal(ids[i] * 7, result.GetValue(i, 0).AsInt64());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Read_MissingKeyAndView_ReportsNotFoundInRequestOrder()
     {
         await using var store = await Open();

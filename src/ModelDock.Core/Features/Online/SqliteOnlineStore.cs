@@ -15,6 +15,12 @@ namespace ModelDock.Features.Online;
 internal sealed class SqliteOnlineStore : IOnlineStore
 {
     private const int MaxCachedShapes = 64;
+
+    // Keys per read statement. Microsoft.Data.Sqlite binds each parameter by name, a scan over the statement's
+    // parameters, so one statement for all of a request's keys costs time quadratic in the key count (20,000 keys
+    // took seconds and stalled every other read); in chunks the cost is linear, and far below SQLite's limit of
+    // 32,766 parameters per statement.
+    private const int KeysPerStatement = 256;
     private const string UpsertSql = """
         INSERT INTO online_rows (entity_key, view, event_ticks, created_ticks, row)
         VALUES ($key, $view, $event, $created, $row)
@@ -141,8 +147,7 @@ internal sealed class SqliteOnlineStore : IOnlineStore
         var reader = Rent();
         try
         {
-            reader.Read(keys, result);
-            Interlocked.Increment(ref _statementCount);
+            Interlocked.Add(ref _statementCount, reader.Read(keys, result));
             _readers.Add(reader);
             return ValueTask.FromResult(result);
         }
@@ -238,19 +243,32 @@ internal sealed class SqliteOnlineStore : IOnlineStore
             command.ExecuteScalar();
         }
 
-        public void Read(IReadOnlyList<EntityKey> keys, OnlineReadResult result)
+        /// <summary>Reads every key's rows of the plan's views into <paramref name="result"/>; returns the statements run.</summary>
+        public int Read(IReadOnlyList<EntityKey> keys, OnlineReadResult result)
+        {
+            var statements = 0;
+            for (var start = 0; start < keys.Count; start += KeysPerStatement)
+            {
+                ReadChunk(keys, start, Math.Min(KeysPerStatement, keys.Count - start), result);
+                statements++;
+            }
+
+            return statements;
+        }
+
+        private void ReadChunk(IReadOnlyList<EntityKey> keys, int start, int count, OnlineReadResult result)
         {
             var views = result.Plan.Views;
-            var command = CommandFor(keys.Count, views.Count);
+            var command = CommandFor(count, views.Count);
             var parameters = command.Parameters;
-            for (var i = 0; i < keys.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                parameters[i].Value = keys[i].Bytes;
+                parameters[i].Value = keys[start + i].Bytes;
             }
 
             for (var v = 0; v < views.Count; v++)
             {
-                parameters[keys.Count + v].Value = views[v].View;
+                parameters[count + v].Value = views[v].View;
             }
 
             try
@@ -258,7 +276,7 @@ internal sealed class SqliteOnlineStore : IOnlineStore
                 using var rows = command.ExecuteReader();
                 while (rows.Read())
                 {
-                    var entity = rows.GetInt32(0);
+                    var entity = start + rows.GetInt32(0);
                     var view = rows.GetInt32(1);
                     var length = (int)rows.GetBytes(2, 0, null, 0, 0);
                     if (length > _buffer.Length)

@@ -19,7 +19,10 @@ internal sealed class OnnxModelBackend : IModelBackend
     private static readonly byte[] EmptyBuffer = GC.AllocateArray<byte>(8, pinned: true);
 
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
+    // A run that fails on a client's data (an overlong UTF-8 string, a shape the graph refuses) comes back as an
+    // exception that ModelDock answers and logs itself; ONNX Runtime would also print it to stderr at error level,
+    // once per request, so a client could flood the log. Load-time messages keep the session's own level.
+    private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
     private readonly Dictionary<string, TensorElementType> _inputTypes;
 
     private OnnxModelBackend(InferenceSession session, ModelSignature signature, Dictionary<string, TensorElementType> inputTypes)

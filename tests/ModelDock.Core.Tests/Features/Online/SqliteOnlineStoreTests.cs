@@ -25,6 +25,19 @@ public sealed class SqliteOnlineStoreTests(ITestOutputHelper output) : OnlineSto
         Assert.Equal(before + 1, store.ReadStatementCount);
     }
 
+    /// <summary>Found by the fuzzer: one statement over 20,000 keys took seconds to bind and stalled every other read.</summary>
+    [Fact]
+    public async Task Read_MoreKeysThanOneStatementTakes_RunsOneStatementPerChunk()
+    {
+        await using var store = SqliteOnlineStore.Open(_folder.Combine("online.db"));
+        var plan = new OnlineReadPlan([new OnlineViewRequest("v", ["a"])]);
+        var before = store.ReadStatementCount;
+
+        await store.ReadAsync([.. Enumerable.Range(0, 20_000).Select(Key)], plan, default);
+
+        Assert.Equal(before + 79, store.ReadStatementCount);
+    }
+
     [Fact]
     public async Task Open_FolderIsAFile_ThrowsUnavailableNamingPath()
     {
