@@ -97,7 +97,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
             if (runInlineWhenIdle && effectiveTimeout is null && TryTakeInstanceInline())
             {
-                return RunInline(inputs, outputNames, rows);
+                return RunInline(inputs, outputNames, rows, cancellationToken);
             }
 
             return Enqueue(new PendingRequest(inputs, outputNames, rows, groupKey), effectiveTimeout, cancellationToken).Outcome;
@@ -150,8 +150,11 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
     }
 
-    /// <summary>Runs a request as a batch of its own on the instance taken for it, then lets whatever became ready run on the pool.</summary>
-    private ValueTask<ScheduleResult> RunInline(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, int rows)
+    /// <summary>
+    /// Runs a request as a batch of its own on the instance taken for it, then lets whatever became ready run on the
+    /// pool. A run cannot be stopped midway; a caller that cancelled meanwhile is answered Cancelled, as a queued one is.
+    /// </summary>
+    private ValueTask<ScheduleResult> RunInline(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, int rows, CancellationToken cancellationToken)
     {
         ValueTask<ScheduleResult> outcome;
         try
@@ -159,7 +162,9 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             var start = _time.GetTimestamp();
             var outputs = _backend.Run(inputs, outputNames);
             _statistics.RecordExecution(rows, 0, SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(start)), 0);
-            outcome = ValueTask.FromResult(new ScheduleResult(outputs, 0));
+            outcome = cancellationToken.IsCancellationRequested
+                ? ValueTask.FromException<ScheduleResult>(SchedulerErrors.Cancelled())
+                : ValueTask.FromResult(new ScheduleResult(outputs, 0));
         }
         catch (Exception e)
         {

@@ -287,9 +287,11 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
 
     public IReadOnlyList<ModelStatistics> GetStatistics(string? model, string? version)
     {
+        // ConcurrentDictionary.ToArray takes one consistent snapshot. LINQ's OrderBy would size an array from Count and
+        // then copy, which fails when a model loads in between (the fuzzer's load/unload traffic found it).
         if (model is null)
         {
-            return _statistics.OrderBy(s => s.Key.Model, StringComparer.Ordinal).ThenBy(s => s.Key.Version)
+            return _statistics.ToArray().OrderBy(s => s.Key.Model, StringComparer.Ordinal).ThenBy(s => s.Key.Version)
                 .Select(s => s.Value.Snapshot(s.Key.Model, s.Key.Version.ToString(CultureInfo.InvariantCulture)))
                 .ToList();
         }
@@ -297,7 +299,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         Find(model);
         if (version is null)
         {
-            return _statistics.Where(s => s.Key.Model == model).OrderBy(s => s.Key.Version)
+            return _statistics.ToArray().Where(s => s.Key.Model == model).OrderBy(s => s.Key.Version)
                 .Select(s => s.Value.Snapshot(model, s.Key.Version.ToString(CultureInfo.InvariantCulture)))
                 .ToList();
         }

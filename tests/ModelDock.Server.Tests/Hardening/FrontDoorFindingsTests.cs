@@ -268,6 +268,30 @@ public sealed class FrontDoorFindingsTests : IAsyncLifetime
         await AssertStillServingAsync();
     }
 
+    /// <summary>Found by the fuzzer: statistics sized an array from a count that a concurrent load changed.</summary>
+    [Fact]
+    public async Task Fuzz_StatisticsWhileAModelLoadsAndUnloads_AlwaysAnswers()
+    {
+        var churn = Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await _http.PostAsync($"/v2/repository/models/{ServerFixture.Spare}/unload", null);
+                await _http.PostAsync($"/v2/repository/models/{ServerFixture.Spare}/load", null);
+            }
+        });
+        var statuses = new List<HttpStatusCode>();
+        while (!churn.IsCompleted)
+        {
+            using var response = await _http.GetAsync("/v2/models/stats");
+            statuses.Add(response.StatusCode);
+        }
+
+        await churn;
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        await AssertStillServingAsync();
+    }
+
     /// <summary>Also checks that nothing the test sent was logged as a server fault.</summary>
     private async Task AssertStillServingAsync()
     {

@@ -313,7 +313,10 @@ public sealed class RestInferTests
         try
         {
             using var cancel = new CancellationTokenSource();
-            var call = _server.Http.PostAsync(InferPath(ServerFixture.Slow), new StringContent(SlowRequest(string.Empty)), cancel.Token);
+            // With a timeout the request is always queued, never run on its handler's thread, so the handler is free to
+            // see the disconnect while the model runs (an idle model runs a request without one on that thread).
+            var call = _server.Http.PostAsync(
+                InferPath(ServerFixture.Slow), new StringContent(SlowRequest(""", "parameters": {"timeout": 60000000}""")), cancel.Token);
             Assert.True(await _server.SlowEntered.WaitAsync(TimeSpan.FromSeconds(30)), "the request never reached the backend");
 
             await cancel.CancelAsync();
