@@ -14,7 +14,4 @@ internal sealed record FuzzInput(
     [property: JsonPropertyName("body")] byte[] Body)
 {
     public static FuzzInput File(string target, string fileName, byte[] bytes) => new(target, "FILE", fileName, [], bytes);
-
-    public string? Header(string name) =>
-        Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace ModelDock.Fuzz.Engine;
@@ -183,6 +182,4 @@ internal static class JsonMutator
 
         return node;
     }
-
-    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using ModelDock.Server.Grpc.Protocol;
@@ -144,6 +143,4 @@ internal static class RequestSeeds
 
         return [.. frames];
     }
-
-    public static byte[] Utf8(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
 }
