@@ -67,7 +67,7 @@ internal static class GeneratorProcess
             catch (OperationCanceledException)
             {
                 process.Kill();
-                throw new InvalidOperationException($"{Path.GetFileName(executable)} did not finish within {Grace.TotalSeconds} s of its duration.");
+                throw new GeneratorHungException($"{Path.GetFileName(executable)} did not finish within {Grace.TotalSeconds} s of its duration.");
             }
         }
 
