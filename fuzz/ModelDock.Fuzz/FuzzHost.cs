@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Fuzz.Engine;
 using ModelDock.Onnx;
-using ModelDock.Repository;
 using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
 using ModelDock.Tensors;
@@ -23,16 +23,12 @@ internal sealed class FuzzHost : IAsyncDisposable
     public const string ControlledModel = "spare";
 
     private readonly string _folder;
-    private readonly ModelServer _models;
     private readonly ModelDockHost _host;
-    private readonly ILoggerFactory _loggers;
 
-    private FuzzHost(string folder, ModelServer models, ModelDockHost host, ILoggerFactory loggers, ErrorLogRecorder errorLogs)
+    private FuzzHost(string folder, ModelDockHost host, ErrorLogRecorder errorLogs)
     {
         _folder = folder;
-        _models = models;
         _host = host;
-        _loggers = loggers;
         ErrorLogs = errorLogs;
         Rest = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
@@ -70,22 +66,19 @@ internal sealed class FuzzHost : IAsyncDisposable
         var store = SqliteOnlineStore.Open(Path.Combine(folder, "online.db"));
 
         var errorLogs = new ErrorLogRecorder();
-        var loggers = LoggerFactory.Create(b => b.AddProvider(errorLogs));
-        var models = new ModelServer(new ModelRepositoryOptions { RepositoryPath = repository }, loggers.CreateLogger<ModelServer>(), TimeProvider.System);
-        await models.StartAsync(CancellationToken.None);
         var host = ModelDockHost.Create(
-            new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 },
-            models,
+            options => (options.HttpPort, options.GrpcPort) = (0, 0),
             builder =>
             {
+                builder.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = repository);
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(errorLogs);
                 builder.Services.AddFeatureServing(features, store, featureFolder);
             },
-            app => app.MapFeatureEndpoints());
+            app => app.MapFeatureRoutes());
         await host.StartAsync();
 
-        var fuzzHost = new FuzzHost(folder, models, host, loggers, errorLogs);
+        var fuzzHost = new FuzzHost(folder, host, errorLogs);
         fuzzHost.Models = await fuzzHost.ReadModelSeedsAsync();
         return fuzzHost;
     }
@@ -142,8 +135,6 @@ internal sealed class FuzzHost : IAsyncDisposable
         Rest.Dispose();
         Grpc.Dispose();
         await _host.DisposeAsync();
-        await _models.DisposeAsync();
-        _loggers.Dispose();
         try
         {
             Directory.Delete(_folder, recursive: true);

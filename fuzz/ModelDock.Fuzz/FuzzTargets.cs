@@ -18,6 +18,7 @@ internal static class FuzzTargets
         new ModelConfigTarget(),
         new FeatureYamlTarget(),
         new OnnxFileTarget(),
+        new ServerSettingsTarget(),
     ];
 
     /// <summary>The targets named in <paramref name="names"/> (all when empty); an unknown name is an <see cref="ArgumentException"/>.</summary>

@@ -23,6 +23,7 @@ public sealed class FuzzSliceTests(FuzzHostFixture fixture) : IClassFixture<Fuzz
     [InlineData("model-config", 4000)]
     [InlineData("feature-yaml", 1500)]
     [InlineData("onnx", 500)]
+    [InlineData("server-settings", 500)]
     public async Task Target_MutatedInputs_AnswerWithoutServerFaults(string target, int inputs)
     {
         var targets = FuzzTargets.Select(fixture.Host, [target]);

@@ -3,12 +3,13 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using ModelDock.Onnx;
 using ModelDock.Repository;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Hosting;
+using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Testing;
 using Xunit;
 
@@ -31,11 +32,13 @@ public sealed class HotSwapUnderLoadTests
         using var repository = new TestModelRepository();
         repository.AddVersion(Model, 1, versions[1].Onnx);
         repository.WriteConfig(Model, """{"max_batch_size": 16, "dynamic_batching": {"max_queue_delay_microseconds": 500}}""");
-        await using var models = new ModelServer(
-            new ModelRepositoryOptions { RepositoryPath = repository.Path }, NullLogger<ModelServer>.Instance, TimeProvider.System);
-        await models.StartAsync(CancellationToken.None);
-        await using var host = ModelDockHost.Create(
-            new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 }, models, b => b.Logging.ClearProviders());
+        await using var models = new FolderServing(new ModelRepositoryOptions { RepositoryPath = repository.Path });
+        await models.StartAsync();
+        await using var host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b =>
+        {
+            models.AddTo(b.Services);
+            b.Logging.ClearProviders();
+        });
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
@@ -49,7 +52,7 @@ public sealed class HotSwapUnderLoadTests
 
         await WaitForAsync(() => served.ContainsKey("1"));
         repository.AddVersion(Model, 2, versions[2].Onnx);
-        await models.PollAsync(CancellationToken.None);
+        await models.Repository.PollAsync(CancellationToken.None);
         await WaitForAsync(() => served.ContainsKey("2"));
         repository.AddVersion(Model, 3, versions[3].Onnx);
         (await http.PostAsync($"v2/repository/models/{Model}/load", null)).EnsureSuccessStatusCode();
@@ -59,7 +62,7 @@ public sealed class HotSwapUnderLoadTests
         var requests = await Task.WhenAll(clients);
         Assert.All(requests, count => Assert.True(count > 0));
         Assert.Equal(["1", "2", "3"], served.Keys.Order());
-        Assert.Equal("3", Assert.Single(models.GetMetadata(Model, null).Versions));
+        Assert.Equal("3", Assert.Single(models.Inference.GetMetadata(Model, null).Versions));
     }
 
     private static async Task<int> ClientLoopAsync(

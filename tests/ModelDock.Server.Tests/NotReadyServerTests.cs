@@ -1,10 +1,9 @@
 using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using ModelDock.Onnx;
-using ModelDock.Repository;
 using ModelDock.Server.Grpc.Health;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Hosting;
@@ -20,7 +19,6 @@ public sealed class NotReadyServerTests : IAsyncLifetime
     private const string Broken = "broken";
 
     private readonly TestModelRepository _repository = new();
-    private ModelServer _models = null!;
     private ModelDockHost _host = null!;
     private HttpClient _http = null!;
     private GrpcChannel _channel = null!;
@@ -29,9 +27,11 @@ public sealed class NotReadyServerTests : IAsyncLifetime
     {
         _repository.AddVersion(Broken, 1, [1, 2, 3]);
         _repository.AddVersion(ServerFixture.NoBatch, 1, DemoModels.NoBatch());
-        _models = new ModelServer(new ModelRepositoryOptions { RepositoryPath = _repository.Path }, NullLogger<ModelServer>.Instance, TimeProvider.System);
-        await _models.StartAsync(CancellationToken.None);
-        _host = ModelDockHost.Create(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 }, _models, b => b.Logging.ClearProviders());
+        _host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b =>
+        {
+            b.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = _repository.Path);
+            b.Logging.ClearProviders();
+        });
         await _host.StartAsync();
         _http = new HttpClient { BaseAddress = _host.HttpAddress };
         _channel = GrpcChannel.ForAddress(_host.GrpcAddress);
@@ -73,7 +73,6 @@ public sealed class NotReadyServerTests : IAsyncLifetime
         _http.Dispose();
         _channel.Dispose();
         await _host.DisposeAsync();
-        await _models.DisposeAsync();
         _repository.Dispose();
     }
 }

@@ -197,7 +197,7 @@ internal static class OnlineRetrievalBenchmark
         builder.Services.AddSingleton(service);
         builder.Services.AddSingleton(new ModelDock.Features.Push.FeaturePushService(service.Repository, service.Store, Path.GetTempPath(), TimeProvider.System));
         var app = builder.Build();
-        FeatureEndpoints.Map(app);
+        FeatureHandlers.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new LoopbackFeatureHost(app, new Uri(address));

@@ -4,13 +4,14 @@ using ModelDock.Bench.Serving.Load;
 using ModelDock.Bench.Serving.Servers;
 using ModelDock.Inference;
 using ModelDock.Repository;
+using ModelDock.Serving;
 using ModelDock.Tensors;
 
 namespace ModelDock.Bench.Serving;
 
 /// <summary>
-/// ModelDock without a transport: a <see cref="ModelServer"/> in this process over a repository with one
-/// configuration, and callers invoking <see cref="ModelServer.InferAsync"/>, so the row shows what
+/// ModelDock without a transport: the serving table of a repository with one configuration in this process,
+/// and callers invoking <see cref="InferenceService.InferAsync"/>, so the row shows what
 /// validation, scheduling, batching and the model cost on their own. The difference to a server row is
 /// what HTTP or gRPC adds.
 /// </summary>
@@ -18,14 +19,18 @@ internal sealed class InProcessTarget : IInProcessTarget
 {
     private readonly BenchModel _model;
     private readonly ModelDockRepository _repository;
-    private readonly ModelServer _server;
+    private readonly FolderModelSource _source;
+    private readonly ServingTable _table;
+    private readonly InferenceService _server;
     private readonly string _modelName;
 
-    private InProcessTarget(BenchModel model, ModelDockRepository repository, ModelServer server, string modelName)
+    private InProcessTarget(BenchModel model, ModelDockRepository repository, FolderModelSource source, ServingTable table, string modelName)
     {
         _model = model;
         _repository = repository;
-        _server = server;
+        _source = source;
+        _table = table;
+        _server = new InferenceService(table, TimeProvider.System);
         _modelName = modelName;
     }
 
@@ -36,12 +41,10 @@ internal sealed class InProcessTarget : IInProcessTarget
     public static async Task<InProcessTarget> StartAsync(BenchModel model, ModelDockConfig config)
     {
         var repository = await ModelDockRepository.WriteAsync(model, [config]).ConfigureAwait(false);
-        var server = new ModelServer(
-            new ModelRepositoryOptions { RepositoryPath = repository.ModelsPath },
-            NullLogger<ModelServer>.Instance,
-            TimeProvider.System);
-        await server.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        return new InProcessTarget(model, repository, server, config.ModelName);
+        var table = new ServingTable(NullLogger<ServingTable>.Instance);
+        var source = new FolderModelSource(new ModelRepositoryOptions { RepositoryPath = repository.ModelsPath }, table, NullLogger.Instance, TimeProvider.System);
+        await source.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        return new InProcessTarget(model, repository, source, table, config.ModelName);
     }
 
     public async Task VerifyAsync()
@@ -54,7 +57,8 @@ internal sealed class InProcessTarget : IInProcessTarget
 
     public async ValueTask DisposeAsync()
     {
-        await _server.DisposeAsync().ConfigureAwait(false);
+        await _source.DisposeAsync().ConfigureAwait(false);
+        await _table.DisposeAsync().ConfigureAwait(false);
         _repository.Dispose();
     }
 
@@ -64,7 +68,7 @@ internal sealed class InProcessTarget : IInProcessTarget
         Inputs = [Tensor.FromRaw(_model.InputName, DataType.Fp32, [1, _model.InputWidth], MemoryMarshal.AsBytes(_model.Row.AsSpan()).ToArray())],
     };
 
-    private sealed class Sender(ModelServer server, InferenceRequest request) : IRequestSender
+    private sealed class Sender(InferenceService server, InferenceRequest request) : IRequestSender
     {
         public async ValueTask<bool> SendAsync()
         {

@@ -1,9 +1,9 @@
 using ModelDock.Errors;
-using ModelDock.Inference;
+using ModelDock.Repository;
 using ModelDock.Runtime;
 using ModelDock.Tensors;
 
-namespace ModelDock.Repository;
+namespace ModelDock.Inference;
 
 /// <summary>
 /// Checks a request against a version's signature before it is queued, so a client's mistake is an

@@ -4,58 +4,58 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Batching;
 using ModelDock.Errors;
-using ModelDock.Inference;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Serving;
-using ModelDock.Tensors;
 
 namespace ModelDock.Repository;
 
 /// <summary>
-/// Serves the models of a repository folder. Readers see an immutable table of models that is swapped
-/// whole: a version is published only after it has loaded and warmed up, and a replaced version is
-/// disposed only after the requests that started on it have finished. Loads of one model are
-/// serialised; a failed load keeps whatever was serving before.
+/// Feeds the <see cref="ServingTable"/> from a repository folder in Triton's layout: loads every model at start,
+/// picks up added, changed and removed versions by polling, and loads and unloads on request. Loads of one model
+/// are serialised; a version is published only after it has loaded and warmed up, and a failed load keeps
+/// whatever was serving before.
 /// </summary>
-internal sealed class ModelServer : IModelServer, IAsyncDisposable
+internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl, IAsyncDisposable
 {
     private readonly ModelRepositoryOptions _options;
+    private readonly ServingTable _table;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Func<string, OnnxSessionSettings, IModelBackend> _backendFactory;
-    private readonly Lock _publishLock = new();
+    private readonly ModelBackendLoader _loadBackend;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Model, long Version), StatisticsCollector> _statistics = new();
-    private readonly ConcurrentDictionary<ServingVersion, byte> _draining = new();
     private readonly CancellationTokenSource _stopping = new();
-    private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
     private Task _pollLoop = Task.CompletedTask;
     private bool _started;
     private int _disposed;
 
-    public ModelServer(ModelRepositoryOptions options, ILogger<ModelServer> logger, TimeProvider timeProvider)
-        : this(options, logger, timeProvider, static (path, settings) => OnnxModelBackend.Load(path, settings))
-    {
-    }
-
-    /// <summary>Lets tests wrap the backend, e.g. to hold a request in flight.</summary>
-    internal ModelServer(
+    /// <param name="loadBackend">Opens a version's model file; ONNX Runtime unless tests wrap it, e.g. to hold a request in flight.</param>
+    public FolderModelSource(
         ModelRepositoryOptions options,
+        ServingTable table,
         ILogger logger,
         TimeProvider timeProvider,
-        Func<string, OnnxSessionSettings, IModelBackend> backendFactory)
+        ModelBackendLoader? loadBackend = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _table = table;
         _logger = logger;
         _time = timeProvider;
-        _backendFactory = backendFactory;
+        _loadBackend = loadBackend ?? OnnxModelBackend.Load;
+        table.AddSource(this);
     }
+
+    public string Name => "model repository";
 
     public bool IsReady =>
         Volatile.Read(ref _started) && Volatile.Read(ref _disposed) == 0
-        && (!_options.StrictReadiness || Volatile.Read(ref _models).Values.All(e => e.Unloaded || !e.Serving.IsEmpty));
+        && (!_options.StrictReadiness || _table.Models.Values.All(e => e.Unloaded || !e.Serving.IsEmpty));
+
+    /// <summary>A model folder as the scanner lists it: a plain name, not hidden, present on disk.</summary>
+    public bool Has(string model) =>
+        IsModelName(model) && !model.StartsWith('.') && Directory.Exists(Path.Combine(_options.RepositoryPath, model));
 
     /// <summary>
     /// Loads every model in the repository (a model that fails is reported in the index and logs, the
@@ -68,9 +68,9 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             throw ModelDockException.InvalidInput($"model repository '{_options.RepositoryPath}' does not exist or is not a folder");
         }
 
-        if (_options.PollInterval is { } interval && interval <= TimeSpan.Zero)
+        if (_options.PollInterval is { } interval && interval < TimeSpan.Zero)
         {
-            throw ModelDockException.InvalidInput($"the repository poll interval must be positive, not {interval}");
+            throw ModelDockException.InvalidInput($"the repository poll interval must be zero (off) or positive, not {interval}");
         }
 
         foreach (var model in RepositoryScanner.ListModels(_options.RepositoryPath))
@@ -79,7 +79,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         }
 
         Volatile.Write(ref _started, true);
-        if (_options.PollInterval is { } period)
+        if (_options.PollInterval is { } period && period > TimeSpan.Zero)
         {
             _pollLoop = PollLoopAsync(period, _stopping.Token);
         }
@@ -91,7 +91,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         var onDisk = RepositoryScanner.ListModels(_options.RepositoryPath);
         foreach (var model in onDisk)
         {
-            var entry = Current(model);
+            var entry = _table.Current(model);
             if (entry is { Unloaded: true })
             {
                 continue;
@@ -110,110 +110,15 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             }
         }
 
-        foreach (var model in Volatile.Read(ref _models).Keys.Except(onDisk, StringComparer.Ordinal).ToList())
+        foreach (var model in _table.Models.Keys.Except(onDisk, StringComparer.Ordinal).ToList())
         {
             await RemoveAsync(model, markUnloaded: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public ModelMetadata GetMetadata(string model, string? version)
-    {
-        var entry = Find(model);
-        var serving = Resolve(entry, model, version);
-        return new ModelMetadata(
-            model,
-            entry.Serving.Keys.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(),
-            serving.Backend.Platform,
-            serving.Signature.Inputs,
-            serving.Signature.Outputs,
-            serving.Config.MaxBatchSize);
-    }
-
-    public ModelConfiguration GetConfiguration(string model, string? version)
-    {
-        var serving = Resolve(Find(model), model, version);
-        var config = serving.Config;
-        var batching = config.MaxBatchSize > 0 && config.DynamicBatching is { } d
-            ? new DynamicBatchingConfiguration(
-                d.PreferredBatchSizes,
-                (long)d.MaxQueueDelay.TotalMicroseconds,
-                config.ToSchedulerOptions().MaxQueueSize is var bound and < int.MaxValue ? bound : 0,
-                (long)(d.DefaultTimeout?.TotalMicroseconds ?? 0))
-            : null;
-        return new ModelConfiguration(
-            model,
-            serving.Backend.Platform,
-            "onnxruntime",
-            config.MaxBatchSize,
-            WithoutBatchDimension(serving.Signature.Inputs, config.MaxBatchSize),
-            WithoutBatchDimension(serving.Signature.Outputs, config.MaxBatchSize),
-            batching,
-            config.InstanceCount,
-            config.VersionPolicy.LatestCount,
-            config.VersionPolicy.SpecificVersions);
-    }
-
-    /// <summary>Triton's config lists the dims of one row; the batch dimension is implied by max_batch_size.</summary>
-    private static List<TensorSpec> WithoutBatchDimension(IReadOnlyList<TensorSpec> tensors, int maxBatchSize) =>
-        maxBatchSize > 0 ? [.. tensors.Select(t => t with { Shape = t.Shape[1..] })] : [.. tensors];
-
-    public bool IsModelReady(string model, string? version)
-    {
-        var entry = Current(model);
-        if (entry is null || entry.Unloaded)
-        {
-            return false;
-        }
-
-        return version is null
-            ? !entry.Serving.IsEmpty
-            : RepositoryScanner.TryParseVersion(version, out var v) && entry.Serving.ContainsKey(v);
-    }
-
-    public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var version = Acquire(request.ModelName, request.ModelVersion);
-        var start = _time.GetTimestamp();
-        try
-        {
-            var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
-            var result = await version.Scheduler
-                .ScheduleAsync(request.Inputs, outputNames, request.Timeout ?? version.Config.DefaultTimeout, cancellationToken, request.RunInlineWhenIdle)
-                .ConfigureAwait(false);
-            version.Statistics.RecordSuccess(ElapsedNanoseconds(start), result.QueueNanoseconds);
-            return new InferenceResponse
-            {
-                ModelName = version.Model,
-                ModelVersion = version.VersionText,
-                Id = request.Id,
-                Outputs = Classify(Named(result.Outputs, outputNames), request.Outputs, version.Config.MaxBatchSize > 0),
-            };
-        }
-        catch (ModelDockException)
-        {
-            version.Statistics.RecordFailure(ElapsedNanoseconds(start));
-            throw;
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            version.Statistics.RecordFailure(ElapsedNanoseconds(start));
-            throw new ModelDockException(ErrorKind.Cancelled, "the request was cancelled by the caller", ex);
-        }
-        catch (Exception ex)
-        {
-            version.Statistics.RecordFailure(ElapsedNanoseconds(start));
-            throw new ModelDockException(ErrorKind.Internal, $"model '{version.Model}' version {version.Version} failed: {ex.Message}", ex);
-        }
-        finally
-        {
-            version.Release();
-        }
-    }
-
     public IReadOnlyList<RepositoryIndexEntry> GetRepositoryIndex(bool readyOnly)
     {
-        var models = Volatile.Read(ref _models);
+        var models = _table.Models;
         var onDisk = Directory.Exists(_options.RepositoryPath) ? RepositoryScanner.ListModels(_options.RepositoryPath) : [];
         var rows = new List<RepositoryIndexEntry>();
         foreach (var name in models.Keys.Union(onDisk, StringComparer.Ordinal).Order(StringComparer.Ordinal))
@@ -239,7 +144,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
                 rows.Add(new(name, null, VersionStatus.LoadingState, string.Empty));
             }
 
-            var draining = _draining.Keys.Where(d => d.Model == name).ToDictionary(d => d.Version);
+            var draining = _table.Draining(name).ToDictionary(d => d.Version);
             foreach (var (version, status) in entry.Versions)
             {
                 rows.Add(new(name, version.ToString(CultureInfo.InvariantCulture), status.State, status.Reason));
@@ -257,7 +162,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
 
     public async Task LoadModelAsync(string model, CancellationToken cancellationToken)
     {
-        if (!InRepositoryFolder(model))
+        if (!Has(model))
         {
             throw ModelDockException.NotFound($"model '{model}' not found in the model repository");
         }
@@ -265,7 +170,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         var failure = await LoadCoreAsync(model, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            var serving = Current(model)?.Serving.Keys.ToList() ?? [];
+            var serving = _table.Current(model)?.Serving.Keys.ToList() ?? [];
             var still = serving.Count == 0 ? string.Empty : $" (still serving version {string.Join(", ", serving)})";
             throw ModelDockException.InvalidInput($"failed to load model '{model}': {failure}{still}");
         }
@@ -277,7 +182,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
     /// </summary>
     public Task UnloadModelAsync(string model, CancellationToken cancellationToken)
     {
-        if (Current(model) is null && !InRepositoryFolder(model))
+        if (_table.Current(model) is null && !Has(model))
         {
             throw ModelDockException.NotFound($"model '{model}' not found in the model repository");
         }
@@ -296,7 +201,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
                 .ToList();
         }
 
-        Find(model);
+        _table.Find(model);
         if (version is null)
         {
             return _statistics.ToArray().Where(s => s.Key.Model == model).OrderBy(s => s.Key.Version)
@@ -316,23 +221,19 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             return;
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _pollLoop.ConfigureAwait(false);
-        ImmutableDictionary<string, ModelEntry> models;
-        lock (_publishLock)
-        {
-            models = _models;
-            _models = _models.Clear();
-        }
-
-        var versions = models.Values.SelectMany(e => e.Serving.Values).ToList();
-        foreach (var version in versions)
-        {
-            version.Retire();
-        }
-
-        await Task.WhenAll(versions.Select(v => v.Drained).Concat(_draining.Keys.Select(v => v.Drained))).ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    /// <summary>Stops polling; what is loaded keeps serving until the table is disposed.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _pollLoop.ConfigureAwait(false);
     }
 
     private async Task<string?> LoadCoreAsync(string model, CancellationToken cancellationToken)
@@ -366,7 +267,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
     {
         var directory = Path.Combine(_options.RepositoryPath, model);
         var fingerprint = RepositoryScanner.ModelFingerprint(directory);
-        Publish(model, e => (e ?? ModelEntry.Empty(model)) with { Loading = true, Unloaded = false });
+        _table.Publish(model, e => (e ?? ModelEntry.Empty(model)) with { Loading = true, Unloaded = false });
 
         ModelConfig config;
         try
@@ -387,8 +288,8 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
                 : $"no version folder matches version_policy {config.VersionPolicy}; found {string.Join(", ", available)}");
         }
 
-        var before = Current(model)!.Serving;
-        Publish(model, e => e! with
+        var before = _table.Current(model)!.Serving;
+        _table.Publish(model, e => e! with
         {
             Versions = wanted.ToImmutableSortedDictionary(
                 v => v,
@@ -449,7 +350,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         }
 
         var published = serving.ToImmutable();
-        Publish(model, e => e! with
+        _table.Publish(model, e => e! with
         {
             Serving = published,
             Versions = statuses.ToImmutable(),
@@ -457,7 +358,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             Loading = false,
             Fingerprint = fingerprint,
         });
-        Retire(before.Values.Where(old => !published.Values.Contains(old)));
+        _table.Retire(before.Values.Where(old => !published.Values.Contains(old)));
         return failures.Count == 0 ? null : string.Join("; ", failures);
     }
 
@@ -469,7 +370,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
             throw new InvalidDataException($"model file '{file}' not found");
         }
 
-        var backend = _backendFactory(file, config.Session);
+        var backend = _loadBackend(file, config.Session);
         try
         {
             var signature = SignatureResolver.Resolve(backend.Signature, config);
@@ -488,7 +389,7 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
     private string FailModel(string model, string? fingerprint, string reason)
     {
         ModelRepositoryLog.ModelFailed(_logger, model, reason);
-        Publish(model, e => (e ?? ModelEntry.Empty(model)) with { Problem = reason, Loading = false, Fingerprint = fingerprint });
+        _table.Publish(model, e => (e ?? ModelEntry.Empty(model)) with { Problem = reason, Loading = false, Fingerprint = fingerprint });
         return reason;
     }
 
@@ -498,14 +399,14 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var before = Current(model);
+            var before = _table.Current(model);
             if (markUnloaded ? before is { Unloaded: true } : before is null)
             {
                 return;
             }
 
-            Publish(model, _ => markUnloaded ? ModelEntry.Empty(model) with { Unloaded = true } : null);
-            Retire(before?.Serving.Values ?? []);
+            _table.Publish(model, _ => markUnloaded ? ModelEntry.Empty(model) with { Unloaded = true } : null);
+            _table.Retire(before?.Serving.Values ?? []);
             foreach (var key in _statistics.Keys.Where(k => k.Model == model).ToList())
             {
                 _statistics.TryRemove(key, out _);
@@ -516,22 +417,6 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         finally
         {
             gate.Release();
-        }
-    }
-
-    private void Retire(IEnumerable<ServingVersion> versions)
-    {
-        foreach (var version in versions.ToList())
-        {
-            _draining.TryAdd(version, 0);
-            _ = version.Drained.ContinueWith(
-                (_, state) => _draining.TryRemove((ServingVersion)state!, out var _),
-                version,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-            ModelRepositoryLog.VersionRetired(_logger, version.Model, version.Version);
-            version.Retire();
         }
     }
 
@@ -558,145 +443,10 @@ internal sealed class ModelServer : IModelServer, IAsyncDisposable
         }
     }
 
-    /// <summary>Takes a lease on the version a request resolves to; a version retired meanwhile is looked up again.</summary>
-    private ServingVersion Acquire(string model, string? version)
-    {
-        while (true)
-        {
-            var serving = Resolve(Find(model), model, version);
-            if (serving.TryAcquire())
-            {
-                return serving;
-            }
-        }
-    }
-
-    /// <summary>
-    /// The model's entry when it is loaded. A model the repository has but does not serve (unloaded, or not loaded
-    /// yet) is Unavailable, as its readiness and the index say; NotFound is only for a name the repository lacks.
-    /// </summary>
-    private ModelEntry Find(string model)
-    {
-        var entry = Current(model);
-        if (entry is { Unloaded: false })
-        {
-            return entry;
-        }
-
-        if (entry is not null)
-        {
-            throw ModelDockException.Unavailable($"model '{model}' is unloaded; load it through the model repository API");
-        }
-
-        throw InRepositoryFolder(model)
-            ? ModelDockException.Unavailable($"model '{model}' is in the model repository but not loaded")
-            : ModelDockException.NotFound($"model '{model}' not found");
-    }
-
-    /// <summary>A model folder as the scanner lists it: a plain name, not hidden, present on disk.</summary>
-    private bool InRepositoryFolder(string model) =>
-        IsModelName(model) && !model.StartsWith('.') && Directory.Exists(Path.Combine(_options.RepositoryPath, model));
-
-    private static ServingVersion Resolve(ModelEntry entry, string model, string? version)
-    {
-        if (version is null)
-        {
-            if (entry.Serving.IsEmpty)
-            {
-                var reason = entry.Problem ?? string.Join("; ", entry.Versions.Where(v => v.Value.Reason.Length > 0).Select(v => $"version {v.Key}: {v.Value.Reason}"));
-                throw ModelDockException.Unavailable(entry.Loading && reason.Length == 0
-                    ? $"model '{model}' is loading"
-                    : $"model '{model}' has no ready version: {reason}");
-            }
-
-            return entry.Serving.Values.Last();
-        }
-
-        if (!RepositoryScanner.TryParseVersion(version, out var number))
-        {
-            throw ModelDockException.NotFound($"version '{version}' of model '{model}' not found");
-        }
-
-        if (entry.Serving.TryGetValue(number, out var serving))
-        {
-            return serving;
-        }
-
-        if (entry.Versions.TryGetValue(number, out var status))
-        {
-            throw ModelDockException.Unavailable(status.State == VersionStatus.LoadingState
-                ? $"version '{version}' of model '{model}' is loading"
-                : $"version '{version}' of model '{model}' is not available: {status.Reason}");
-        }
-
-        throw ModelDockException.NotFound($"version '{version}' of model '{model}' not found");
-    }
-
-    private ModelEntry? Current(string model) => Volatile.Read(ref _models).GetValueOrDefault(model);
-
-    private void Publish(string model, Func<ModelEntry?, ModelEntry?> change)
-    {
-        lock (_publishLock)
-        {
-            var next = change(_models.GetValueOrDefault(model));
-            Volatile.Write(ref _models, next is null ? _models.Remove(model) : _models.SetItem(model, next));
-        }
-    }
-
     private void OnDisposeFailed(ServingVersion version, Exception exception) =>
         ModelRepositoryLog.DisposeFailed(_logger, version.Model, version.Version, exception);
-
-    private long ElapsedNanoseconds(long start) => _time.GetElapsedTime(start).Ticks * 100;
 
     private static bool IsModelName(string model) =>
         model.Length > 0 && model is not ("." or "..") && Path.GetFileName(model) == model
         && model.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
-
-    /// <summary>Outputs asked for with the classification extension become their top-k classes.</summary>
-    private static IReadOnlyList<Tensor> Classify(IReadOnlyList<Tensor> outputs, IReadOnlyList<RequestedOutput> requested, bool batched)
-    {
-        // Every request passes here; a plain loop keeps the common case (no classification) allocation-free.
-        Tensor[]? result = null;
-        for (var r = 0; r < requested.Count; r++)
-        {
-            var asked = requested[r];
-            if (asked.ClassCount > 0)
-            {
-                result ??= [.. outputs];
-                var i = Array.FindIndex(result, o => o.Name == asked.Name);
-                result[i] = Classification.TopK(result[i], asked.ClassCount, batched);
-            }
-        }
-
-        return result ?? outputs;
-    }
-
-    private static IReadOnlyList<Tensor> Named(IReadOnlyList<Tensor> outputs, IReadOnlyList<string> names)
-    {
-        if (AreNamed(outputs, names))
-        {
-            return outputs;
-        }
-
-        var result = new Tensor[outputs.Count];
-        for (var i = 0; i < outputs.Count; i++)
-        {
-            result[i] = outputs[i].Name == names[i] ? outputs[i] : outputs[i].WithName(names[i]);
-        }
-
-        return result;
-    }
-
-    private static bool AreNamed(IReadOnlyList<Tensor> outputs, IReadOnlyList<string> names)
-    {
-        for (var i = 0; i < outputs.Count; i++)
-        {
-            if (outputs[i].Name != names[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

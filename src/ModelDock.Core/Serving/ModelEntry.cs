@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace ModelDock.Repository;
+namespace ModelDock.Serving;
 
 /// <summary>One model in the published table: immutable, replaced as a whole on every change.</summary>
 /// <param name="Serving">Versions that take requests, by number.</param>

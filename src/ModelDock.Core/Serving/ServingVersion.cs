@@ -1,9 +1,9 @@
 using System.Globalization;
 using ModelDock.Batching;
+using ModelDock.Repository;
 using ModelDock.Runtime;
-using ModelDock.Serving;
 
-namespace ModelDock.Repository;
+namespace ModelDock.Serving;
 
 /// <summary>
 /// A published model version: backend, scheduler, effective signature. Each request holds a lease; the

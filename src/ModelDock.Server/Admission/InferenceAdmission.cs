@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ModelDock.Errors;
 using ModelDock.Server.Grpc;
+using ModelDock.Server.Hosting;
 using ModelDock.Server.Rest;
 
 namespace ModelDock.Server.Admission;
@@ -24,9 +26,13 @@ internal static class InferenceAdmission
 {
     public const string PolicyName = "modeldock-inference";
 
-    public static IServiceCollection AddInferenceAdmission(this IServiceCollection services, int maxConcurrent, int maxQueued) =>
-        services.AddRateLimiter(limiter =>
+    /// <summary>Adds the admission policy, sized by <see cref="ModelDockServerOptions"/> when the options are first read.</summary>
+    public static IServiceCollection AddInferenceAdmission(this IServiceCollection services)
+    {
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ModelDockServerOptions>>((limiter, server) =>
         {
+            var (maxConcurrent, maxQueued) = (server.Value.MaxConcurrentInferences, server.Value.MaxQueuedInferences);
             var options = new ConcurrencyLimiterOptions
             {
                 PermitLimit = maxConcurrent,
@@ -36,6 +42,8 @@ internal static class InferenceAdmission
             limiter.AddPolicy(PolicyName, _ => RateLimitPartition.GetConcurrencyLimiter(PolicyName, _ => options));
             limiter.OnRejected = (rejected, _) => RefuseAsync(rejected.HttpContext, maxConcurrent, maxQueued);
         });
+        return services;
+    }
 
     /// <summary>Puts the REST inference routes behind admission.</summary>
     public static TBuilder RequireInferenceAdmission<TBuilder>(this TBuilder builder)

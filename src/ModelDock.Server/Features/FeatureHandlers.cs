@@ -16,11 +16,11 @@ namespace ModelDock.Server.Features;
 /// <c>GET /health/features</c>. Needs <see cref="OnlineFeatureService"/> and <see cref="FeaturePushService"/>
 /// in the container (<see cref="FeatureServingServiceCollectionExtensions.AddFeatureServing"/>).
 /// </summary>
-public static class FeatureEndpoints
+public static class FeatureHandlers
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    public static IEndpointRouteBuilder MapFeatureEndpoints(this IEndpointRouteBuilder endpoints) => Map(endpoints);
+    public static IEndpointRouteBuilder MapFeatureRoutes(this IEndpointRouteBuilder endpoints) => Map(endpoints);
 
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder endpoints)
     {

@@ -8,9 +8,9 @@ namespace ModelDock.Server.Grpc;
 /// <summary><c>grpc.health.v1.Health/Check</c> for load balancers and Kubernetes gRPC probes.</summary>
 internal sealed class HealthGrpcService : Health.Health.HealthBase
 {
-    private readonly IModelServer _server;
+    private readonly IInferenceService _server;
 
-    public HealthGrpcService(IModelServer server)
+    public HealthGrpcService(IInferenceService server)
     {
         _server = server;
     }

@@ -11,19 +11,21 @@ using ProtoModelStatistics = ModelDock.Server.Grpc.Protocol.ModelStatistics;
 
 namespace ModelDock.Server.Grpc;
 
-/// <summary><c>inference.GRPCInferenceService</c>: translates messages and calls the model server, nothing else.</summary>
+/// <summary><c>inference.GRPCInferenceService</c>: translates messages and calls the data plane or the repository, nothing else.</summary>
 internal sealed class InferenceGrpcService
 {
     // Requests of one stream that may run at once; more wait for a slot, so a client cannot queue without bound.
     private const int StreamConcurrency = 64;
 
-    private readonly IModelServer _server;
+    private readonly IInferenceService _server;
+    private readonly IModelRepositoryControl _repository;
     private readonly TimeProvider _time;
     private readonly ILogger<InferenceGrpcService> _logger;
 
-    public InferenceGrpcService(IModelServer server, TimeProvider time, ILogger<InferenceGrpcService> logger)
+    public InferenceGrpcService(IInferenceService server, IModelRepositoryControl repository, TimeProvider time, ILogger<InferenceGrpcService> logger)
     {
         _server = server;
+        _repository = repository;
         _time = time;
         _logger = logger;
     }
@@ -139,7 +141,7 @@ internal sealed class InferenceGrpcService
 
     public Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
     {
-        var stats = _server.GetStatistics(string.IsNullOrEmpty(request.Name) ? null : request.Name, VersionOrNull(request.Version));
+        var stats = _repository.GetStatistics(string.IsNullOrEmpty(request.Name) ? null : request.Name, VersionOrNull(request.Version));
         var response = new ModelStatisticsResponse();
         foreach (var s in stats)
         {
@@ -178,7 +180,7 @@ internal sealed class InferenceGrpcService
     public Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         var response = new RepositoryIndexResponse();
-        response.Models.AddRange(_server.GetRepositoryIndex(request.Ready).Select(e => new RepositoryIndexResponse.Types.ModelIndex
+        response.Models.AddRange(_repository.GetRepositoryIndex(request.Ready).Select(e => new RepositoryIndexResponse.Types.ModelIndex
         {
             Name = e.Name,
             Version = e.Version ?? string.Empty,
@@ -192,7 +194,7 @@ internal sealed class InferenceGrpcService
     {
         RequireModelName(request.ModelName);
         RepositoryParameters.CheckLoad(request.ModelName, request.Parameters.Keys);
-        await _server.LoadModelAsync(request.ModelName, context.CancellationToken);
+        await _repository.LoadModelAsync(request.ModelName, context.CancellationToken);
         return new RepositoryModelLoadResponse();
     }
 
@@ -200,7 +202,7 @@ internal sealed class InferenceGrpcService
     {
         RequireModelName(request.ModelName);
         RepositoryParameters.CheckUnload(request.ModelName, request.Parameters.Keys);
-        await _server.UnloadModelAsync(request.ModelName, context.CancellationToken);
+        await _repository.UnloadModelAsync(request.ModelName, context.CancellationToken);
         return new RepositoryModelUnloadResponse();
     }
 

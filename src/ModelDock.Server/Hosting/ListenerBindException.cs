@@ -6,40 +6,40 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace ModelDock.Server.Hosting;
 
 /// <summary>
-/// An endpoint could not be bound. Kestrel reports this as a socket error about an anonymous address; this says
-/// which endpoint failed and why in one sentence, so a caller can report it without a stack trace.
+/// A listener could not be bound. Kestrel reports this as a socket error about an anonymous address; this says
+/// which listener failed and why in one sentence, so a caller can report it without a stack trace.
 /// </summary>
-public sealed class EndpointBindException : IOException
+public sealed class ListenerBindException : IOException
 {
-    private EndpointBindException(string message, ModelDockEndpoint? endpoint, SocketError reason, Exception inner)
+    private ListenerBindException(string message, ModelDockListener? listener, SocketError reason, Exception inner)
         : base(message, inner)
     {
-        Endpoint = endpoint;
+        Listener = listener;
         Reason = reason;
     }
 
-    /// <summary>The endpoint that failed; null when Kestrel's error does not tell which of the two it was.</summary>
-    public ModelDockEndpoint? Endpoint { get; }
+    /// <summary>The listener that failed; null when Kestrel's error does not tell which of the two it was.</summary>
+    public ModelDockListener? Listener { get; }
 
     /// <summary><see cref="SocketError.AddressAlreadyInUse"/>, <see cref="SocketError.AccessDenied"/> or <see cref="SocketError.AddressNotAvailable"/>.</summary>
     public SocketError Reason { get; }
 
     /// <summary>The failure <paramref name="error"/> stands for, or null when it is not a bind failure.</summary>
-    internal static EndpointBindException? Classify(Exception error, ListenOptions http, ListenOptions grpc)
+    internal static ListenerBindException? Classify(Exception error, ListenOptions http, ListenOptions grpc)
     {
         if (Find<AddressInUseException>(error) is not null)
         {
             // Kestrel names the endpoint in its message ("Failed to bind to address http://127.0.0.1:8000: ...").
-            var endpoint = Mentions(error.Message, http) ? ModelDockEndpoint.Rest
-                : Mentions(error.Message, grpc) ? ModelDockEndpoint.Grpc
-                : (ModelDockEndpoint?)null;
-            var what = endpoint switch
+            var listener = Mentions(error.Message, http) ? ModelDockListener.Rest
+                : Mentions(error.Message, grpc) ? ModelDockListener.Grpc
+                : (ModelDockListener?)null;
+            var what = listener switch
             {
-                ModelDockEndpoint.Rest => $"REST port {http.IPEndPoint!.Port}",
-                ModelDockEndpoint.Grpc => $"gRPC port {grpc.IPEndPoint!.Port}",
+                ModelDockListener.Rest => $"REST port {http.IPEndPoint!.Port}",
+                ModelDockListener.Grpc => $"gRPC port {grpc.IPEndPoint!.Port}",
                 _ => $"REST port {http.IPEndPoint!.Port} or gRPC port {grpc.IPEndPoint!.Port}",
             };
-            return new($"{what} on {Describe(http.IPEndPoint!.Address)} is already in use", endpoint, SocketError.AddressAlreadyInUse, error);
+            return new($"{what} on {Describe(http.IPEndPoint!.Address)} is already in use", listener, SocketError.AddressAlreadyInUse, error);
         }
 
         switch (Find<SocketException>(error)?.SocketErrorCode)
@@ -47,12 +47,12 @@ public sealed class EndpointBindException : IOException
             case SocketError.AccessDenied:
                 {
                     // Kestrel binds REST first; a denied bind is almost always a privileged port (below 1024).
-                    var endpoint = IsPrivileged(http) || !IsPrivileged(grpc) ? ModelDockEndpoint.Rest : ModelDockEndpoint.Grpc;
-                    var listen = endpoint == ModelDockEndpoint.Rest ? http : grpc;
+                    var listener = IsPrivileged(http) || !IsPrivileged(grpc) ? ModelDockListener.Rest : ModelDockListener.Grpc;
+                    var listen = listener == ModelDockListener.Rest ? http : grpc;
                     var hint = IsPrivileged(listen) ? " (ports below 1024 need elevated rights)" : string.Empty;
                     return new(
-                        $"not permitted to listen on {(endpoint == ModelDockEndpoint.Rest ? "REST" : "gRPC")} port {listen.IPEndPoint!.Port} on {Describe(listen.IPEndPoint!.Address)}{hint}",
-                        endpoint,
+                        $"not permitted to listen on {(listener == ModelDockListener.Rest ? "REST" : "gRPC")} port {listen.IPEndPoint!.Port} on {Describe(listen.IPEndPoint!.Address)}{hint}",
+                        listener,
                         SocketError.AccessDenied,
                         error);
                 }
@@ -78,7 +78,7 @@ public sealed class EndpointBindException : IOException
         return null;
     }
 
-    /// <summary>True when <paramref name="message"/> contains the endpoint's address not followed by another digit (port 80 is not 8000).</summary>
+    /// <summary>True when <paramref name="message"/> contains the listener's address not followed by another digit (port 80 is not 8000).</summary>
     private static bool Mentions(string message, ListenOptions listen)
     {
         var address = $"http://{listen.IPEndPoint}";

@@ -1,23 +1,20 @@
 using System.Net;
-using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ModelDock.Server.Admission;
-using ModelDock.Server.Grpc;
-using ModelDock.Server.Rest;
-using ModelDock.Serving;
+using ModelDock.Errors;
 
 namespace ModelDock.Server.Hosting;
 
 /// <summary>
-/// The ModelDock web host: Kestrel with a REST endpoint (HTTP/1.1) and a separate
-/// cleartext HTTP/2 endpoint for gRPC, both serving one <see cref="IModelServer"/>.
+/// The ModelDock web host: Kestrel with a REST listener (HTTP/1.1) and a separate cleartext HTTP/2 listener for
+/// gRPC, composed with <c>AddModelDock</c>, <c>UseModelDock</c> and <c>MapModelDock</c> as an application embedding
+/// ModelDock would compose them.
 /// </summary>
 public sealed class ModelDockHost : IAsyncDisposable
 {
@@ -49,29 +46,47 @@ public sealed class ModelDockHost : IAsyncDisposable
     /// <summary>Address a GrpcChannel connects to, e.g. <c>http://127.0.0.1:8001/</c>.</summary>
     public Uri GrpcAddress => AddressOf(_grpc);
 
-    /// <summary>Builds the host; nothing listens until <see cref="StartAsync"/> or <see cref="RunAsync"/>.</summary>
-    /// <param name="options">Ports and limits; validated here.</param>
-    /// <param name="modelServer">The data plane every endpoint calls; the caller owns its lifetime.</param>
-    /// <param name="configureBuilder">Adds services, logging or configuration before the app is built.</param>
-    /// <param name="mapEndpoints">Maps extra endpoints (they share the REST port and the OIP error handling).</param>
+    /// <summary>
+    /// Builds the host; nothing listens until <see cref="StartAsync"/> or <see cref="RunAsync"/>. Options come from the
+    /// configuration stack (appsettings.json, environment variables such as <c>MODELDOCK__HTTPPORT</c>, whatever
+    /// <paramref name="configureBuilder"/> adds), then <paramref name="configureOptions"/>; invalid options throw here.
+    /// </summary>
+    /// <param name="configureOptions">Sets options in code, over configuration.</param>
+    /// <param name="configureBuilder">Adds model sources (<c>builder.Services.AddModelDock().AddModelRepository(...)</c>), services, logging or configuration before the app is built.</param>
+    /// <param name="mapEndpoints">Maps extra routes (they share the REST port and the OIP error handling).</param>
+    /// <param name="contentRoot">Where appsettings.json is read from; the working directory when null.</param>
     public static ModelDockHost Create(
-        ModelDockServerOptions options,
-        IModelServer modelServer,
+        Action<ModelDockServerOptions>? configureOptions = null,
         Action<WebApplicationBuilder>? configureBuilder = null,
-        Action<WebApplication>? mapEndpoints = null)
+        Action<WebApplication>? mapEndpoints = null,
+        string? contentRoot = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(modelServer);
-        options.Validate();
-        ModelDockServerOptions.TryParseHost(options.Host, out var address);
+        WebApplicationBuilder builder;
+        try
+        {
+            // Options are read once at start, so watching appsettings.json for changes would only cost an inotify
+            // instance, of which Linux allows 128 per user by default across every .NET process.
+            builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = contentRoot });
+        }
+        catch (InvalidDataException e)
+        {
+            // appsettings.json that is not JSON: the file's path is in the message, the position in the inner one.
+            throw ModelDockException.InvalidInput($"{e.Message} {e.InnerException?.Message}".TrimEnd());
+        }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Services.AddModelDock(configureOptions);
         ListenOptions? http = null;
         ListenOptions? grpc = null;
+
+        // Registered before any model source, so the lines appear once the ports are bound, not after models load.
+        builder.Services.AddSingleton<IHostedService>(sp => new ListeningLog(sp.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory), http!, grpc!));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ModelDockServerOptions>>().Value;
+            ModelDockServerOptions.TryParseHost(options.Host, out var address);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+
             // Without TLS there is no protocol negotiation, so a mixed endpoint would only ever speak HTTP/1.1.
             http = Listen(kestrel, address, options.HttpPort, HttpProtocols.Http1);
             grpc = Listen(kestrel, address, options.GrpcPort, HttpProtocols.Http2);
@@ -79,43 +94,72 @@ public sealed class ModelDockHost : IAsyncDisposable
 
         // Kestrel's "Now listening on" lines do not say which port is REST and which gRPC; StartAsync logs ModelDock's own.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
-
-        // Triton accepts gzip/deflate request bodies and compresses responses for clients that ask;
-        // tritonclient's request_compression_algorithm and response_compression_algorithm rely on it.
-        builder.Services.AddRequestDecoding();
-        builder.Services.AddResponseCompression(compression => compression.MimeTypes = ["application/json", "application/octet-stream"]);
-        builder.Services.AddSingleton(modelServer);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new RequestMemoryBudget(options.MaxInflightRequestBytes));
-        builder.Services.AddInferenceAdmission(options.MaxConcurrentInferences, options.MaxQueuedInferences);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<InferenceGrpcService>, ParseCheckedMethodProvider>());
-        builder.Services.AddGrpc(grpcOptions =>
-        {
-            grpcOptions.MaxReceiveMessageSize = options.GrpcMaxMessageBytes;
-            grpcOptions.MaxSendMessageSize = options.GrpcMaxMessageBytes;
-            grpcOptions.Interceptors.Add<GrpcErrorInterceptor>();
-        });
         configureBuilder?.Invoke(builder);
 
-        var app = builder.Build();
-        app.UseMiddleware<RestErrorMiddleware>();
-        app.UseWhen(context => !GrpcResponses.IsGrpc(context), rest => rest.UseRequestDecoding().UseResponseCompression());
-        app.UseRateLimiter();
-        app.UseMiddleware<RequestMemoryMiddleware>();
-        app.MapOpenInferenceProtocol(modelServer, options.MaxRequestBodyBytes);
-        app.MapGrpcService<InferenceGrpcService>().RequireModelInferAdmission();
-        app.MapGrpcService<HealthGrpcService>();
-        mapEndpoints?.Invoke(app);
+        // Options are bound and validated now rather than at start, so a bad setting fails before anything listens.
+        // Build() resolves Kestrel's options, which reads ModelDock's in the Listen callback above.
+        WebApplication? app = null;
+        try
+        {
+            app = builder.Build();
+            app.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (OptionsValidationException e)
+        {
+            throw Invalid(app, e.Message);
+        }
+        catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType == typeof(ConfigurationBinder))
+        {
+            // A value of the wrong type, e.g. "HttpPort": "eighty"; the message names the key and the value.
+            throw Invalid(app, e.Message);
+        }
+        catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType?.Namespace == typeof(ILogger).Namespace)
+        {
+            // A log level that is not one, e.g. "Logging": {"LogLevel": {"Default": "Loud"}}; the message names the value.
+            throw Invalid(app, $"Invalid Logging settings: {e.Message}");
+        }
 
-        // Kestrel calls the Listen callbacks when the options are first resolved, which Build() has not done yet.
-        _ = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
+        app.UseModelDock();
+        app.MapModelDock();
+        mapEndpoints?.Invoke(app);
         return new ModelDockHost(app, http!, grpc!);
     }
 
+    /// <summary>Says where each listener is bound, and warns when that is beyond this machine.</summary>
+    private sealed class ListeningLog(ILogger log, ListenOptions http, ListenOptions grpc) : IHostedLifecycleService
+    {
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            HostingLog.Listening(log, "REST (HTTP/1.1)", Display(http), Scope(http));
+            HostingLog.Listening(log, "gRPC (HTTP/2 cleartext)", Display(grpc), Scope(grpc));
+            if (!IPAddress.IsLoopback(http.IPEndPoint!.Address))
+            {
+                HostingLog.Unauthenticated(log, Display(http), Display(grpc));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private static ModelDockException Invalid(WebApplication? built, string message)
+    {
+        ((IDisposable?)built)?.Dispose();
+        return ModelDockException.InvalidInput(message);
+    }
+
     /// <summary>
-    /// Binds both endpoints and starts serving, then logs one line per endpoint (and a warning when it is reachable
-    /// from other machines). A port that cannot be bound throws <see cref="EndpointBindException"/>, naming the endpoint.
+    /// Binds both endpoints and starts serving: logs one line per endpoint (and a warning when it is reachable from
+    /// other machines) as soon as both are bound, then loads the model sources. A port that cannot be bound throws <see cref="ListenerBindException"/>, naming the endpoint.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -123,18 +167,11 @@ public sealed class ModelDockHost : IAsyncDisposable
         {
             await App.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (EndpointBindException.Classify(e, _http, _grpc) is { } failure)
+        catch (Exception e) when (ListenerBindException.Classify(e, _http, _grpc) is { } failure)
         {
             throw failure;
         }
 
-        var log = App.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
-        HostingLog.Listening(log, "REST (HTTP/1.1)", Display(_http), Scope(_http));
-        HostingLog.Listening(log, "gRPC (HTTP/2 cleartext)", Display(_grpc), Scope(_grpc));
-        if (!IPAddress.IsLoopback(_http.IPEndPoint!.Address))
-        {
-            HostingLog.Unauthenticated(log, Display(_http), Display(_grpc));
-        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);

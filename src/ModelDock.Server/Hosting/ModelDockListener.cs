@@ -1,7 +1,7 @@
 namespace ModelDock.Server.Hosting;
 
-/// <summary>The two endpoints a <see cref="ModelDockHost"/> listens on.</summary>
-public enum ModelDockEndpoint
+/// <summary>The two listeners a <see cref="ModelDockHost"/> listens on.</summary>
+public enum ModelDockListener
 {
     /// <summary>OIP REST and the feature API over HTTP/1.1.</summary>
     Rest,

@@ -44,6 +44,18 @@ public sealed class ModelDockServerOptions
     /// <summary>Throws one <see cref="ModelDockException"/> (InvalidInput) listing every invalid setting.</summary>
     public void Validate()
     {
+        var errors = Problems();
+        if (errors.Count > 0)
+        {
+            throw ModelDockException.InvalidInput(Describe(errors));
+        }
+    }
+
+    internal static string Describe(IEnumerable<string> problems) => "Invalid server options: " + string.Join("; ", problems) + ".";
+
+    /// <summary>Every invalid setting, each named as in configuration.</summary>
+    internal List<string> Problems()
+    {
         var errors = new List<string>();
         if (!TryParseHost(Host, out _))
         {
@@ -95,10 +107,7 @@ public sealed class ModelDockServerOptions
             errors.Add($"MaxQueuedInferences {MaxQueuedInferences} must be 0 or positive");
         }
 
-        if (errors.Count > 0)
-        {
-            throw ModelDockException.InvalidInput("Invalid server options: " + string.Join("; ", errors) + ".");
-        }
+        return errors;
     }
 
     /// <summary><c>*</c> and <c>::</c> both give <see cref="IPAddress.IPv6Any"/>, which the host binds dual-mode.</summary>

@@ -8,11 +8,11 @@ namespace ModelDock.Server.Rest;
 /// Health answers 200 with a small JSON body when true and 503 with the OIP error body when false:
 /// probes read the status, the KServe SDK reads the body.
 /// </summary>
-internal sealed class HealthEndpoints
+internal sealed class HealthHandlers
 {
-    private readonly IModelServer _server;
+    private readonly IInferenceService _server;
 
-    public HealthEndpoints(IModelServer server)
+    public HealthHandlers(IInferenceService server)
     {
         _server = server;
     }

@@ -6,12 +6,12 @@ using ModelDock.Serving;
 namespace ModelDock.Server.Rest;
 
 /// <summary>POST /v2/models/{model}[/versions/{version}]/infer, JSON or with the binary tensor extension.</summary>
-internal sealed class InferEndpoint
+internal sealed class InferHandler
 {
-    private readonly IModelServer _server;
+    private readonly IInferenceService _server;
     private readonly long _maxBodyBytes;
 
-    public InferEndpoint(IModelServer server, long maxBodyBytes)
+    public InferHandler(IInferenceService server, long maxBodyBytes)
     {
         _server = server;
         _maxBodyBytes = maxBodyBytes;

@@ -6,11 +6,11 @@ using ModelDock.Tensors;
 
 namespace ModelDock.Server.Rest;
 
-internal sealed class MetadataEndpoints
+internal sealed class MetadataHandlers
 {
-    private readonly IModelServer _server;
+    private readonly IInferenceService _server;
 
-    public MetadataEndpoints(IModelServer server)
+    public MetadataHandlers(IInferenceService server)
     {
         _server = server;
     }

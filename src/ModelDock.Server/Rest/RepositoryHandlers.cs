@@ -7,15 +7,15 @@ using ModelDock.Serving;
 namespace ModelDock.Server.Rest;
 
 /// <summary>Triton's model repository extension: index, load and unload.</summary>
-internal sealed class RepositoryEndpoints
+internal sealed class RepositoryHandlers
 {
     private const int MaxBodyBytes = 64 * 1024;
 
-    private readonly IModelServer _server;
+    private readonly IModelRepositoryControl _repository;
 
-    public RepositoryEndpoints(IModelServer server)
+    public RepositoryHandlers(IModelRepositoryControl repository)
     {
-        _server = server;
+        _repository = repository;
     }
 
     public async Task IndexAsync(HttpContext context)
@@ -45,7 +45,7 @@ internal sealed class RepositoryEndpoints
             }
         }
 
-        var index = _server.GetRepositoryIndex(readyOnly);
+        var index = _repository.GetRepositoryIndex(readyOnly);
         await JsonResponses.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartArray();
@@ -71,7 +71,7 @@ internal sealed class RepositoryEndpoints
     {
         var model = RouteValues.Model(context)!;
         RepositoryParameters.CheckLoad(model, await ReadParameterNamesAsync(context));
-        await _server.LoadModelAsync(model, context.RequestAborted);
+        await _repository.LoadModelAsync(model, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
@@ -79,7 +79,7 @@ internal sealed class RepositoryEndpoints
     {
         var model = RouteValues.Model(context)!;
         RepositoryParameters.CheckUnload(model, await ReadParameterNamesAsync(context));
-        await _server.UnloadModelAsync(model, context.RequestAborted);
+        await _repository.UnloadModelAsync(model, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 

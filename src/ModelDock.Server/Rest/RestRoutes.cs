@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ModelDock.Server.Admission;
+using ModelDock.Server.Hosting;
 using ModelDock.Serving;
 
 namespace ModelDock.Server.Rest;
@@ -8,32 +11,35 @@ namespace ModelDock.Server.Rest;
 /// <summary>The Open Inference Protocol REST route table, with Triton's configuration, repository and statistics extensions.</summary>
 internal static class RestRoutes
 {
-    public static void MapOpenInferenceProtocol(this IEndpointRouteBuilder routes, IModelServer server, long maxRequestBodyBytes)
+    /// <summary>Maps the routes under a <c>/v2</c> group.</summary>
+    public static void MapOpenInferenceProtocol(this RouteGroupBuilder v2, IServiceProvider services)
     {
-        var health = new HealthEndpoints(server);
-        var metadata = new MetadataEndpoints(server);
-        var infer = new InferEndpoint(server, maxRequestBodyBytes);
-        var repository = new RepositoryEndpoints(server);
-        var statistics = new StatisticsEndpoints(server);
+        var inference = services.GetRequiredService<IInferenceService>();
+        var control = services.GetRequiredService<IModelRepositoryControl>();
+        var health = new HealthHandlers(inference);
+        var metadata = new MetadataHandlers(inference);
+        var infer = new InferHandler(inference, services.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxRequestBodyBytes);
+        var repository = new RepositoryHandlers(control);
+        var statistics = new StatisticsHandlers(control);
 
-        routes.MapGet("/v2/health/live", HealthEndpoints.LiveAsync);
-        routes.MapGet("/v2/health/ready", health.ReadyAsync);
-        routes.MapGet("/v2", MetadataEndpoints.ServerAsync);
+        v2.MapGet("/health/live", HealthHandlers.LiveAsync);
+        v2.MapGet("/health/ready", health.ReadyAsync);
+        v2.MapGet(string.Empty, MetadataHandlers.ServerAsync);
 
-        routes.MapGet("/v2/models/stats", statistics.GetAsync);
-        routes.MapGet("/v2/models/{model}", metadata.ModelAsync);
-        routes.MapGet("/v2/models/{model}/versions/{version}", metadata.ModelAsync);
-        routes.MapGet("/v2/models/{model}/config", metadata.ConfigAsync);
-        routes.MapGet("/v2/models/{model}/versions/{version}/config", metadata.ConfigAsync);
-        routes.MapGet("/v2/models/{model}/ready", health.ModelReadyAsync);
-        routes.MapGet("/v2/models/{model}/versions/{version}/ready", health.ModelReadyAsync);
-        routes.MapGet("/v2/models/{model}/stats", statistics.GetAsync);
-        routes.MapGet("/v2/models/{model}/versions/{version}/stats", statistics.GetAsync);
-        routes.MapPost("/v2/models/{model}/infer", infer.InferAsync).RequireInferenceAdmission();
-        routes.MapPost("/v2/models/{model}/versions/{version}/infer", infer.InferAsync).RequireInferenceAdmission();
+        v2.MapGet("/models/stats", statistics.GetAsync);
+        v2.MapGet("/models/{model}", metadata.ModelAsync);
+        v2.MapGet("/models/{model}/versions/{version}", metadata.ModelAsync);
+        v2.MapGet("/models/{model}/config", metadata.ConfigAsync);
+        v2.MapGet("/models/{model}/versions/{version}/config", metadata.ConfigAsync);
+        v2.MapGet("/models/{model}/ready", health.ModelReadyAsync);
+        v2.MapGet("/models/{model}/versions/{version}/ready", health.ModelReadyAsync);
+        v2.MapGet("/models/{model}/stats", statistics.GetAsync);
+        v2.MapGet("/models/{model}/versions/{version}/stats", statistics.GetAsync);
+        v2.MapPost("/models/{model}/infer", infer.InferAsync).RequireInferenceAdmission();
+        v2.MapPost("/models/{model}/versions/{version}/infer", infer.InferAsync).RequireInferenceAdmission();
 
-        routes.MapPost("/v2/repository/index", repository.IndexAsync);
-        routes.MapPost("/v2/repository/models/{model}/load", repository.LoadAsync);
-        routes.MapPost("/v2/repository/models/{model}/unload", repository.UnloadAsync);
+        v2.MapPost("/repository/index", repository.IndexAsync);
+        v2.MapPost("/repository/models/{model}/load", repository.LoadAsync);
+        v2.MapPost("/repository/models/{model}/unload", repository.UnloadAsync);
     }
 }

@@ -5,18 +5,18 @@ using ModelDock.Serving;
 namespace ModelDock.Server.Rest;
 
 /// <summary>Triton's statistics extension: cumulative {count, ns} pairs per model version.</summary>
-internal sealed class StatisticsEndpoints
+internal sealed class StatisticsHandlers
 {
-    private readonly IModelServer _server;
+    private readonly IModelRepositoryControl _repository;
 
-    public StatisticsEndpoints(IModelServer server)
+    public StatisticsHandlers(IModelRepositoryControl repository)
     {
-        _server = server;
+        _repository = repository;
     }
 
     public Task GetAsync(HttpContext context)
     {
-        var stats = _server.GetStatistics(RouteValues.Model(context), RouteValues.Version(context));
+        var stats = _repository.GetStatistics(RouteValues.Model(context), RouteValues.Version(context));
         return JsonResponses.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();

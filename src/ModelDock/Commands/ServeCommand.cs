@@ -1,14 +1,17 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.WindowsServices;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Features.Registry;
 using ModelDock.Onnx;
-using ModelDock.Repository;
 using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
+using ModelDock.Serving;
 
 namespace ModelDock.Cli.Commands;
 
@@ -23,6 +26,8 @@ namespace ModelDock.Cli.Commands;
 /// </remarks>
 internal static class ServeCommand
 {
+    private const double DefaultPollSeconds = 5;
+
     public static Command Create()
     {
         var repository = new Option<DirectoryInfo?>("--model-repository") { Description = "Folder with <model>/<version>/model.onnx and optional <model>/config.json or config.yaml." };
@@ -30,7 +35,7 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on: an IPv4 or IPv6 address, localhost, or * (or ::) for every IPv4 and IPv6 interface.", DefaultValueFactory = _ => "127.0.0.1" };
         var httpPort = new Option<int>("--http-port") { Description = "REST port (0 = any free port).", DefaultValueFactory = _ => 8000 };
         var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC port (0 = any free port).", DefaultValueFactory = _ => 8001 };
-        var pollSeconds = new Option<double>("--repository-poll-secs") { Description = "Seconds between scans of the model repository for new, changed or removed versions; 0 turns polling off.", DefaultValueFactory = _ => 5 };
+        var pollSeconds = new Option<double>("--repository-poll-secs") { Description = "Seconds between scans of the model repository for new, changed or removed versions; 0 turns polling off.", DefaultValueFactory = _ => DefaultPollSeconds };
         var maxBody = new Option<long>("--max-request-bytes") { Description = "Largest REST request body accepted (413 above it).", DefaultValueFactory = _ => ModelDockServerOptions.DefaultMaxBytes };
         var grpcMax = new Option<int>("--grpc-max-message-bytes") { Description = "Largest gRPC message, both directions.", DefaultValueFactory = _ => (int)ModelDockServerOptions.DefaultMaxBytes };
         var defaults = new ModelDockServerOptions();
@@ -88,18 +93,17 @@ internal static class ServeCommand
             new ServeSettings(
                 parse.GetValue(repository)?.FullName,
                 parse.GetValue(dataDir)!.FullName,
-                parse.GetValue(pollSeconds),
-                new ModelDockServerOptions
-                {
-                    Host = parse.GetValue(host)!,
-                    HttpPort = parse.GetValue(httpPort),
-                    GrpcPort = parse.GetValue(grpcPort),
-                    MaxRequestBodyBytes = parse.GetValue(maxBody),
-                    GrpcMaxMessageBytes = parse.GetValue(grpcMax),
-                    MaxInflightRequestBytes = parse.GetValue(inflightBytes),
-                    MaxConcurrentInferences = parse.GetValue(concurrent),
-                    MaxQueuedInferences = parse.GetValue(queued),
-                }),
+                Given(parse, pollSeconds) ? parse.GetValue(pollSeconds) : null,
+                GivenSettings(parse, [
+                    (host, nameof(ModelDockServerOptions.Host)),
+                    (httpPort, nameof(ModelDockServerOptions.HttpPort)),
+                    (grpcPort, nameof(ModelDockServerOptions.GrpcPort)),
+                    (maxBody, nameof(ModelDockServerOptions.MaxRequestBodyBytes)),
+                    (grpcMax, nameof(ModelDockServerOptions.GrpcMaxMessageBytes)),
+                    (inflightBytes, nameof(ModelDockServerOptions.MaxInflightRequestBytes)),
+                    (concurrent, nameof(ModelDockServerOptions.MaxConcurrentInferences)),
+                    (queued, nameof(ModelDockServerOptions.MaxQueuedInferences)),
+                ])),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));
         return command;
@@ -107,82 +111,108 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(ServeSettings settings, Func<Task<IOnlineStore>> openOnlineStore, CancellationToken cancellationToken)
     {
-        var modelRepository = settings.ModelRepository ?? WriteDemoRepository(settings.DataDir);
-        if (!Directory.Exists(modelRepository))
-        {
-            throw new CommandFailedException(ExitCodes.ModelRepository, $"model repository '{modelRepository}' does not exist or is not a folder (--model-repository)");
-        }
-
+        var modelRepository = settings.ModelRepository ?? Path.Combine(settings.DataDir, "demo-models");
         var features = LoadAppliedFeatures(settings.DataDir);
         var onlineStore = features is null ? null : await OpenOnlineStoreAsync(openOnlineStore);
 
-        using var loggers = LoggerFactory.Create(b => b.AddModelDockConsole());
-        var log = loggers.CreateLogger("ModelDock.Serve");
-        await using var models = new ModelServer(
-            new ModelRepositoryOptions
-            {
-                RepositoryPath = modelRepository,
-                PollInterval = settings.PollSeconds > 0 ? TimeSpan.FromSeconds(settings.PollSeconds) : null,
-            },
-            loggers.CreateLogger<ModelServer>(),
-            TimeProvider.System);
-        await using var web = ModelDockHost.Create(
-            settings.Server,
-            models,
-            builder =>
-            {
-                builder.Logging.AddModelDockConsole();
-
-                // Per-request ASP.NET logs cost throughput and say nothing the statistics extension does not.
-                builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-
-                // A failed start is reported once, in one line, below; the generic host would add it with a stack trace.
-                builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-                if (features is not null)
-                {
-                    builder.Services.AddFeatureServing(features, onlineStore!, settings.DataDir);
-                }
-            },
-            app =>
-            {
-                if (features is not null)
-                {
-                    app.MapFeatureEndpoints();
-                }
-            });
-
+        ModelDockHost web;
         try
         {
-            await web.StartAsync(cancellationToken);
+            web = ModelDockHost.Create(
+                // The service manager starts services in System32; appsettings.json lives beside the executable.
+                contentRoot: WindowsServiceHelpers.IsWindowsService() ? AppContext.BaseDirectory : null,
+                configureBuilder: builder =>
+                {
+                    // Flags given on the command line override appsettings.json and MODELDOCK__* environment variables.
+                    builder.Configuration.AddInMemoryCollection(settings.Overrides);
+
+                    // Each is a no-op unless the process was started by the Windows service manager or by systemd.
+                    builder.Services.AddWindowsService(service => service.ServiceName = "ModelDock");
+                    builder.Services.AddSystemd();
+                    builder.Services.AddModelDock().AddModelRepository(repository =>
+                    {
+                        repository.RepositoryPath = modelRepository;
+                        if (settings.PollSeconds is { } seconds)
+                        {
+                            repository.PollInterval = TimeSpan.FromSeconds(seconds);
+                        }
+
+                        repository.PollInterval ??= TimeSpan.FromSeconds(DefaultPollSeconds);
+                    });
+                    builder.Logging.AddModelDockConsole();
+
+                    // Per-request ASP.NET logs cost throughput and say nothing the statistics extension does not.
+                    builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+                    // A failed start is reported once, in one line, below; the generic host would add it with a stack trace.
+                    builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+                    if (features is not null)
+                    {
+                        builder.Services.AddFeatureServing(features, onlineStore!, settings.DataDir);
+                    }
+                },
+                mapEndpoints: app =>
+                {
+                    if (features is not null)
+                    {
+                        app.MapFeatureRoutes();
+                    }
+                });
         }
-        catch (EndpointBindException e)
+        catch (ModelDockException e)
         {
-            throw new CommandFailedException(ExitCodes.CannotListen, $"{e.Message} ({FlagOf(e)})", e);
+            throw new CommandFailedException(ExitCodes.Usage, $"{e.Message} (appsettings.json, MODELDOCK__* environment variables or flags)", e);
         }
 
-        try
+        await using (web)
         {
-            await models.StartAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            if (settings.ModelRepository is null)
+            {
+                WriteDemoRepository(modelRepository);
+            }
+
+            if (!Directory.Exists(modelRepository))
+            {
+                throw new CommandFailedException(ExitCodes.ModelRepository, $"model repository '{modelRepository}' does not exist or is not a folder (--model-repository)");
+            }
+
+            try
+            {
+                await web.StartAsync(cancellationToken);
+            }
+            catch (ListenerBindException e)
+            {
+                throw new CommandFailedException(ExitCodes.CannotListen, $"{e.Message} ({FlagOf(e)})", e);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is ModelDockException or IOException or UnauthorizedAccessException)
+            {
+                throw new CommandFailedException(ExitCodes.ModelRepository, $"cannot read the model repository '{modelRepository}': {e.Message} (--model-repository)", e);
+            }
+
+            var index = web.App.Services.GetRequiredService<IModelRepositoryControl>().GetRepositoryIndex(readyOnly: false);
+            web.App.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelDock.Serve").LogInformation(
+                "Serving {Ready} of {Models} models from {Repository}{Features}. Press Ctrl+C to stop.",
+                index.Where(e => e.State == VersionStatus.Ready).Select(e => e.Name).Distinct(StringComparer.Ordinal).Count(),
+                index.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count(),
+                modelRepository,
+                features is null ? string.Empty : $", and {features.FeatureViews.Count} feature views on the {onlineStore!.Name} online store");
+            await web.App.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is ModelDockException or IOException or UnauthorizedAccessException)
-        {
-            throw new CommandFailedException(ExitCodes.ModelRepository, $"cannot read the model repository '{modelRepository}': {e.Message} (--model-repository)", e);
-        }
-
-        var index = models.GetRepositoryIndex(readyOnly: false);
-        log.LogInformation(
-            "Serving {Ready} of {Models} models from {Repository}{Features}. Press Ctrl+C to stop.",
-            index.Where(e => e.State == VersionStatus.Ready).Select(e => e.Name).Distinct(StringComparer.Ordinal).Count(),
-            index.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count(),
-            modelRepository,
-            features is null ? string.Empty : $", and {features.FeatureViews.Count} feature views on the {onlineStore!.Name} online store");
-        await web.App.WaitForShutdownAsync(cancellationToken);
-        return ExitCodes.Ok;
     }
+
+    /// <summary>True when the option was given on the command line rather than defaulted.</summary>
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>The server options given as flags, as configuration keys under <c>ModelDock</c>.</summary>
+    private static Dictionary<string, string?> GivenSettings(ParseResult parse, IEnumerable<(Option Option, string Key)> flags) =>
+        flags.Where(f => Given(parse, f.Option)).ToDictionary(
+            f => $"{ModelDockServiceCollectionExtensions.ConfigurationSection}:{f.Key}",
+            f => (string?)parse.GetResult(f.Option)!.Tokens[0].Value);
 
     private static void AddPortValidator(Option<int> port) =>
         port.Validators.Add(result =>
@@ -203,17 +233,16 @@ internal static class ServeCommand
             }
         });
 
-    private static string FlagOf(EndpointBindException e) => e switch
+    private static string FlagOf(ListenerBindException e) => e switch
     {
         { Reason: System.Net.Sockets.SocketError.AddressNotAvailable } => "--host",
-        { Endpoint: ModelDockEndpoint.Rest } => "--http-port",
-        { Endpoint: ModelDockEndpoint.Grpc } => "--grpc-port",
+        { Listener: ModelDockListener.Rest } => "--http-port",
+        { Listener: ModelDockListener.Grpc } => "--grpc-port",
         _ => "--http-port, --grpc-port",
     };
 
-    private static string WriteDemoRepository(string dataDir)
+    private static void WriteDemoRepository(string path)
     {
-        var path = Path.Combine(dataDir, "demo-models");
         try
         {
             DemoModelRepository.Write(path);
@@ -222,8 +251,6 @@ internal static class ServeCommand
         {
             throw new CommandFailedException(ExitCodes.ModelRepository, $"cannot write the demo models to '{path}': {e.Message} (--data-dir)", e);
         }
-
-        return path;
     }
 
     private static FeatureRepository? LoadAppliedFeatures(string dataDir)
@@ -257,5 +284,5 @@ internal static class ServeCommand
         }
     }
 
-    private sealed record ServeSettings(string? ModelRepository, string DataDir, double PollSeconds, ModelDockServerOptions Server);
+    private sealed record ServeSettings(string? ModelRepository, string DataDir, double? PollSeconds, Dictionary<string, string?> Overrides);
 }

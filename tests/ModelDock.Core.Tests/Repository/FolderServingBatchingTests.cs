@@ -6,7 +6,7 @@ using Xunit;
 namespace ModelDock.Core.Tests.Repository;
 
 /// <summary>The batching policy of a model's config, seen through the model server.</summary>
-public sealed class ModelServerBatchingTests
+public sealed class FolderServingBatchingTests
 {
     private const string Mlp = "mlp";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -18,9 +18,9 @@ public sealed class ModelServerBatchingTests
         await using var h = new ServerHarness(time: time);
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp([8, 16, 4], seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 3600000000}}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var response = await h.Server
+        var response = await h.Inference
             .InferAsync(ServerHarness.MlpRequest(Mlp, ReferenceMath.RandomInputs(8, seed: 2), 1, 8), CancellationToken.None)
             .AsTask()
             .WaitAsync(Patience);
@@ -36,11 +36,11 @@ public sealed class ModelServerBatchingTests
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp([8, 16, 4], seed: 1).Onnx);
         h.Repository.WriteConfig(
             Mlp, """{"max_batch_size": 8, "dynamic_batching": {"max_queue_delay_microseconds": 100000, "batching_policy": "fixed_delay"}}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var backend = h.BackendOf(Mlp, 1);
         var runsBefore = backend.BatchSizes.Count;
 
-        var call = h.Server
+        var call = h.Inference
             .InferAsync(ServerHarness.MlpRequest(Mlp, ReferenceMath.RandomInputs(8, seed: 2), 1, 8), CancellationToken.None)
             .AsTask();
         time.Advance(TimeSpan.FromMilliseconds(99));

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace ModelDock.Core.Tests.Repository;
 
-public sealed class ModelServerHotSwapTests
+public sealed class FolderServingHotSwapTests
 {
     private const string Mlp = "mlp";
     private const string Config = """{"max_batch_size": 8}""";
@@ -22,22 +22,22 @@ public sealed class ModelServerHotSwapTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(Sizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, Config);
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var v2 = DemoModels.Mlp(Sizes, seed: 2);
         h.Repository.AddVersion(Mlp, 2, v2.Onnx);
         var input = ReferenceMath.RandomInputs(8, seed: 5);
 
-        Assert.Equal("1", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None)).ModelVersion);
-        await h.Server.PollAsync(CancellationToken.None);
+        Assert.Equal("1", (await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None)).ModelVersion);
+        await h.Source.PollAsync(CancellationToken.None);
         var warmedUp = h.BackendOf(Mlp, 2).BatchSizes;
-        var response = await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None);
+        var response = await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None);
 
         Assert.Equal([1L], warmedUp);
         Assert.Equal("2", response.ModelVersion);
-        ModelServerTests.AssertClose(ReferenceMath.MlpForward(v2.LayerSizes, v2.Weights, v2.Biases, input, 1), response.Outputs[0].AsSpan<float>().ToArray());
+        FolderServingTests.AssertClose(ReferenceMath.MlpForward(v2.LayerSizes, v2.Weights, v2.Biases, input, 1), response.Outputs[0].AsSpan<float>().ToArray());
         await h.BackendOf(Mlp, 1).Disposed.WaitAsync(Deadline);
         Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<ModelDockException>(async () =>
-            await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8, version: "1"), CancellationToken.None))).Kind);
+            await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8, version: "1"), CancellationToken.None))).Kind);
     }
 
     [Fact]
@@ -47,23 +47,23 @@ public sealed class ModelServerHotSwapTests
         var v1 = DemoModels.Mlp(Sizes, seed: 1);
         h.Repository.AddVersion(Mlp, 1, v1.Onnx);
         h.Repository.WriteConfig(Mlp, Config);
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var old = h.BackendOf(Mlp, 1);
         var input = ReferenceMath.RandomInputs(16, seed: 6);
         old.Hold();
-        var inFlight = h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 2, 8), CancellationToken.None).AsTask();
+        var inFlight = h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 2, 8), CancellationToken.None).AsTask();
         await old.Entered.WaitAsync(Deadline);
 
         h.Repository.AddVersion(Mlp, 2, DemoModels.Mlp(Sizes, seed: 2).Onnx);
-        await h.Server.PollAsync(CancellationToken.None);
+        await h.Source.PollAsync(CancellationToken.None);
 
-        Assert.Equal("2", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 2, 8), CancellationToken.None)).ModelVersion);
+        Assert.Equal("2", (await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 2, 8), CancellationToken.None)).ModelVersion);
         Assert.False(old.IsDisposed);
-        Assert.Contains(h.Server.GetRepositoryIndex(false), e => e is { Version: "1", State: "UNLOADING" });
+        Assert.Contains(h.Source.GetRepositoryIndex(false), e => e is { Version: "1", State: "UNLOADING" });
         old.Release();
         var response = await inFlight.WaitAsync(Deadline);
         Assert.Equal("1", response.ModelVersion);
-        ModelServerTests.AssertClose(ReferenceMath.MlpForward(v1.LayerSizes, v1.Weights, v1.Biases, input, 2), response.Outputs[0].AsSpan<float>().ToArray());
+        FolderServingTests.AssertClose(ReferenceMath.MlpForward(v1.LayerSizes, v1.Weights, v1.Biases, input, 2), response.Outputs[0].AsSpan<float>().ToArray());
         await old.Disposed.WaitAsync(Deadline);
     }
 
@@ -73,26 +73,26 @@ public sealed class ModelServerHotSwapTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(Sizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, Config);
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var garbage = h.Repository.AddVersion(Mlp, 2, Encoding.ASCII.GetBytes("definitely not protobuf"));
 
-        await h.Server.PollAsync(CancellationToken.None);
+        await h.Source.PollAsync(CancellationToken.None);
 
-        Assert.Equal("1", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
-        var failed = Assert.Single(h.Server.GetRepositoryIndex(false), e => e.Version == "2");
+        Assert.Equal("1", (await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
+        var failed = Assert.Single(h.Source.GetRepositoryIndex(false), e => e.Version == "2");
         Assert.Equal("UNAVAILABLE", failed.State);
         Assert.Contains(garbage, failed.Reason, StringComparison.Ordinal);
-        Assert.Equal("READY", Assert.Single(h.Server.GetRepositoryIndex(false), e => e.Version == "1").State);
+        Assert.Equal("READY", Assert.Single(h.Source.GetRepositoryIndex(false), e => e.Version == "1").State);
         Assert.False(h.BackendOf(Mlp, 1).IsDisposed);
-        Assert.True(h.Server.IsReady);
+        Assert.True(h.Inference.IsReady);
         var explicitVersion = await Assert.ThrowsAsync<ModelDockException>(async () =>
-            await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8, version: "2"), CancellationToken.None));
+            await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8, version: "2"), CancellationToken.None));
         Assert.Equal(ErrorKind.Unavailable, explicitVersion.Kind);
 
         h.Repository.AddVersion(Mlp, 2, DemoModels.Mlp(Sizes, seed: 2).Onnx);
-        await h.Server.PollAsync(CancellationToken.None);
+        await h.Source.PollAsync(CancellationToken.None);
 
-        Assert.Equal("2", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
+        Assert.Equal("2", (await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
     }
 
     [Fact]
@@ -101,13 +101,13 @@ public sealed class ModelServerHotSwapTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(Sizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, Config);
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var old = h.BackendOf(Mlp, 1);
 
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 2}""");
-        await h.Server.PollAsync(CancellationToken.None);
+        await h.Source.PollAsync(CancellationToken.None);
 
-        Assert.Equal(2, h.Server.GetMetadata(Mlp, null).MaxBatchSize);
+        Assert.Equal(2, h.Inference.GetMetadata(Mlp, null).MaxBatchSize);
         await old.Disposed.WaitAsync(Deadline);
         Assert.Equal(2, h.Backends.Count);
     }
@@ -118,14 +118,14 @@ public sealed class ModelServerHotSwapTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(Sizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, Config);
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
         h.Repository.DeleteModel(Mlp);
         h.Repository.AddVersion("pair", 1, DemoModels.TwoInput());
-        await h.Server.PollAsync(CancellationToken.None);
+        await h.Source.PollAsync(CancellationToken.None);
 
-        Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Server.GetMetadata(Mlp, null)).Kind);
-        Assert.True(h.Server.IsModelReady("pair", "1"));
+        Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Inference.GetMetadata(Mlp, null)).Kind);
+        Assert.True(h.Inference.IsModelReady("pair", "1"));
     }
 
     [Fact]
@@ -135,18 +135,18 @@ public sealed class ModelServerHotSwapTests
         await using var h = new ServerHarness(pollInterval: TimeSpan.FromSeconds(5), time: time);
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(Sizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, Config);
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         h.Repository.AddVersion(Mlp, 2, DemoModels.Mlp(Sizes, seed: 2).Onnx);
-        Assert.False(h.Server.IsModelReady(Mlp, "2"));
+        Assert.False(h.Inference.IsModelReady(Mlp, "2"));
 
         using var deadline = new CancellationTokenSource(Deadline);
-        while (!h.Server.IsModelReady(Mlp, "2"))
+        while (!h.Inference.IsModelReady(Mlp, "2"))
         {
             time.Advance(TimeSpan.FromSeconds(5));
             await Task.Delay(20, deadline.Token);
         }
 
-        Assert.Equal("2", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
+        Assert.Equal("2", (await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class ModelServerHotSwapTests
         var models = Enumerable.Range(1, 4).Select(v => DemoModels.Mlp(Sizes, seed: v)).ToArray();
         h.Repository.AddVersion(Mlp, 1, models[0].Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "instance_group": [{"count": 2}]}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         const int Workers = 4, PerWorker = 60;
         using var swapping = new CancellationTokenSource();
 
@@ -167,9 +167,9 @@ public sealed class ModelServerHotSwapTests
             {
                 var rows = 1 + ((w + i) % 4);
                 var input = ReferenceMath.RandomInputs(rows * 8, seed: (w * 1000) + i);
-                var response = await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, rows, 8), CancellationToken.None);
+                var response = await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, rows, 8), CancellationToken.None);
                 var m = models[int.Parse(response.ModelVersion, System.Globalization.CultureInfo.InvariantCulture) - 1];
-                ModelServerTests.AssertClose(ReferenceMath.MlpForward(m.LayerSizes, m.Weights, m.Biases, input, rows), response.Outputs[0].AsSpan<float>().ToArray());
+                FolderServingTests.AssertClose(ReferenceMath.MlpForward(m.LayerSizes, m.Weights, m.Biases, input, rows), response.Outputs[0].AsSpan<float>().ToArray());
                 seen.Add(response.ModelVersion);
             }
 
@@ -178,16 +178,16 @@ public sealed class ModelServerHotSwapTests
         for (var v = 2; v <= 4; v++)
         {
             h.Repository.AddVersion(Mlp, v, models[v - 1].Onnx);
-            await h.Server.PollAsync(CancellationToken.None);
+            await h.Source.PollAsync(CancellationToken.None);
         }
 
         var results = await Task.WhenAll(workers).WaitAsync(Deadline);
 
         Assert.Equal(Workers * PerWorker, results.Sum(r => r.Count));
         Assert.All(results, r => Assert.Equal(r.Order(StringComparer.Ordinal), r));
-        var stats = h.Server.GetStatistics(Mlp, null);
+        var stats = h.Source.GetStatistics(Mlp, null);
         Assert.Equal((ulong)(Workers * PerWorker), stats.Aggregate(0UL, (sum, s) => sum + s.InferenceStats.Success.Count));
         Assert.All(stats, s => Assert.Equal(0UL, s.InferenceStats.Fail.Count));
-        Assert.Equal("4", (await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
+        Assert.Equal("4", (await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None)).ModelVersion);
     }
 }

@@ -8,7 +8,7 @@ using Xunit;
 
 namespace ModelDock.Core.Tests.Repository;
 
-public sealed class ModelServerTests
+public sealed class FolderServingTests
 {
     private const string Mlp = "mlp";
     private const string Pair = "pair";
@@ -21,12 +21,12 @@ public sealed class ModelServerTests
         var model = DemoModels.Mlp(MlpSizes, seed: 1);
         h.Repository.AddVersion(Mlp, 1, model.Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var input = ReferenceMath.RandomInputs(3 * 8, seed: 2);
 
-        var response = await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 3, 8, id: "req-7"), CancellationToken.None);
+        var response = await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 3, 8, id: "req-7"), CancellationToken.None);
 
-        Assert.True(h.Server.IsReady);
+        Assert.True(h.Inference.IsReady);
         Assert.Equal((Mlp, "1", "req-7"), (response.ModelName, response.ModelVersion, response.Id));
         var output = Assert.Single(response.Outputs);
         Assert.Equal(DemoModels.MlpOutput, output.Name);
@@ -41,18 +41,18 @@ public sealed class ModelServerTests
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
         h.Repository.AddVersion(Mlp, 2, DemoModels.Mlp(MlpSizes, seed: 2).Onnx);
         File.WriteAllText(Path.Combine(h.Repository.Path, Mlp, "config.yaml"), "max_batch_size: 8\nversion_policy:\n  all: {}\ninput:\n  - name: input\n    dims: [8]\n");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var metadata = h.Server.GetMetadata(Mlp, null);
+        var metadata = h.Inference.GetMetadata(Mlp, null);
 
         Assert.Equal("onnx_onnxv1", metadata.Platform);
         Assert.Equal(["1", "2"], metadata.Versions);
         Assert.Equal(8, metadata.MaxBatchSize);
         Assert.Equal(new long[] { -1, 8 }, Assert.Single(metadata.Inputs).Shape);
         Assert.Equal(new long[] { -1, 4 }, Assert.Single(metadata.Outputs).Shape);
-        Assert.True(h.Server.IsModelReady(Mlp, "1"));
-        Assert.True(h.Server.IsModelReady(Mlp, "2"));
-        Assert.False(h.Server.IsModelReady(Mlp, "3"));
+        Assert.True(h.Inference.IsModelReady(Mlp, "1"));
+        Assert.True(h.Inference.IsModelReady(Mlp, "2"));
+        Assert.False(h.Inference.IsModelReady(Mlp, "3"));
     }
 
     [Fact]
@@ -63,11 +63,11 @@ public sealed class ModelServerTests
         h.Repository.AddVersion(Mlp, 1, v1.Onnx);
         h.Repository.AddVersion(Mlp, 2, DemoModels.Mlp(MlpSizes, seed: 2).Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "version_policy": {"all": {}}}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var input = ReferenceMath.RandomInputs(8, seed: 3);
 
-        var response = await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8, version: "1"), CancellationToken.None);
-        var latest = await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None);
+        var response = await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8, version: "1"), CancellationToken.None);
+        var latest = await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, input, 1, 8), CancellationToken.None);
 
         Assert.Equal("1", response.ModelVersion);
         Assert.Equal("2", latest.ModelVersion);
@@ -84,9 +84,9 @@ public sealed class ModelServerTests
         }
 
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "version_policy": {"specific": {"versions": [1, 3]}}}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        Assert.Equal(["1", "3"], h.Server.GetMetadata(Mlp, null).Versions);
+        Assert.Equal(["1", "3"], h.Inference.GetMetadata(Mlp, null).Versions);
     }
 
     [Fact]
@@ -95,10 +95,10 @@ public sealed class ModelServerTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion("strings", 1, DemoModels.Strings());
         h.Repository.WriteConfig("strings", """{"max_batch_size": 4}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         string[] texts = ["abc", "Mixed Case 42"];
 
-        var response = await h.Server.InferAsync(
+        var response = await h.Inference.InferAsync(
             new InferenceRequest { ModelName = "strings", Inputs = [Tensor.FromBytes(DemoModels.StringsInput, [2, 1], texts.Select(Encoding.UTF8.GetBytes).ToArray())] },
             CancellationToken.None);
 
@@ -137,9 +137,9 @@ public sealed class ModelServerTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Pair, 1, DemoModels.TwoInput());
         h.Repository.WriteConfig(Pair, """{"max_batch_size": 4}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(request(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(request(), CancellationToken.None));
 
         Assert.True(error.Kind == ErrorKind.InvalidInput, scenario);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
@@ -151,9 +151,9 @@ public sealed class ModelServerTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion("strings", 1, DemoModels.Strings());
         h.Repository.WriteConfig("strings", """{"max_batch_size": 4}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(
+        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(
             new InferenceRequest { ModelName = "strings", Inputs = [Tensor.FromBytes(DemoModels.StringsInput, [2, 1], [[1]])] },
             CancellationToken.None));
 
@@ -169,14 +169,14 @@ public sealed class ModelServerTests
     {
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Pair, 1, DemoModels.TwoInput());
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(
+        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(
             new InferenceRequest { ModelName = model, ModelVersion = version, Inputs = [] }, CancellationToken.None));
 
         Assert.Equal((ErrorKind.NotFound, expected), (error.Kind, error.Message));
-        Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Server.GetMetadata(model, version)).Kind);
-        Assert.False(h.Server.IsModelReady(model, version));
+        Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Inference.GetMetadata(model, version)).Kind);
+        Assert.False(h.Inference.IsModelReady(model, version));
     }
 
     [Fact]
@@ -185,20 +185,20 @@ public sealed class ModelServerTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         var request = ServerHarness.MlpRequest(Mlp, new float[8], 1, 8);
 
-        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
+        await h.Source.UnloadModelAsync(Mlp, CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(request, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(request, CancellationToken.None));
         Assert.Equal((ErrorKind.Unavailable, $"model '{Mlp}' is unloaded; load it through the model repository API"), (error.Kind, error.Message));
-        Assert.False(h.Server.IsModelReady(Mlp, null));
-        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false)));
+        Assert.False(h.Inference.IsModelReady(Mlp, null));
+        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Source.GetRepositoryIndex(readyOnly: false)));
         await h.BackendOf(Mlp, 1).Disposed.WaitAsync(TimeSpan.FromSeconds(30));
 
-        await h.Server.LoadModelAsync(Mlp, CancellationToken.None);
+        await h.Source.LoadModelAsync(Mlp, CancellationToken.None);
 
-        Assert.Equal("1", (await h.Server.InferAsync(request, CancellationToken.None)).ModelVersion);
+        Assert.Equal("1", (await h.Inference.InferAsync(request, CancellationToken.None)).ModelVersion);
     }
 
     [Fact]
@@ -206,41 +206,41 @@ public sealed class ModelServerTests
     {
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
-        await h.Server.StartAsync(CancellationToken.None);
-        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
+        await h.Source.UnloadModelAsync(Mlp, CancellationToken.None);
 
-        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
+        await h.Source.UnloadModelAsync(Mlp, CancellationToken.None);
 
-        var infer = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None));
+        var infer = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None));
         Assert.Equal(ErrorKind.Unavailable, infer.Kind);
-        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetMetadata(Mlp, null)).Kind);
-        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetConfiguration(Mlp, null)).Kind);
-        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetStatistics(Mlp, null)).Kind);
-        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false)));
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Inference.GetMetadata(Mlp, null)).Kind);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Inference.GetConfiguration(Mlp, null)).Kind);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Source.GetStatistics(Mlp, null)).Kind);
+        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Source.GetRepositoryIndex(readyOnly: false)));
     }
 
     [Fact]
     public async Task UnloadModelAsync_ModelOnDiskNeverLoaded_SucceedsAndPollingLeavesItUnloaded()
     {
         await using var h = new ServerHarness();
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
-        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Server.GetMetadata(Mlp, null)).Kind);
+        Assert.Equal(ErrorKind.Unavailable, Assert.Throws<ModelDockException>(() => h.Inference.GetMetadata(Mlp, null)).Kind);
 
-        await h.Server.UnloadModelAsync(Mlp, CancellationToken.None);
-        await h.Server.PollAsync(CancellationToken.None);
+        await h.Source.UnloadModelAsync(Mlp, CancellationToken.None);
+        await h.Source.PollAsync(CancellationToken.None);
 
-        Assert.False(h.Server.IsModelReady(Mlp, null));
-        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false)));
+        Assert.False(h.Inference.IsModelReady(Mlp, null));
+        Assert.Equal(new Serving.RepositoryIndexEntry(Mlp, null, "UNAVAILABLE", "unloaded"), Assert.Single(h.Source.GetRepositoryIndex(readyOnly: false)));
     }
 
     [Fact]
     public async Task UnloadModelAsync_NameNotInRepository_NotFound()
     {
         await using var h = new ServerHarness();
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<ModelDockException>(() => h.Server.UnloadModelAsync("nope", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => h.Source.UnloadModelAsync("nope", CancellationToken.None));
 
         Assert.Equal((ErrorKind.NotFound, "model 'nope' not found in the model repository"), (error.Kind, error.Message));
     }
@@ -252,16 +252,16 @@ public sealed class ModelServerTests
         h.Repository.AddVersion(Pair, 1, DemoModels.TwoInput());
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
         var configFile = h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "dynamic_batching": {"max_delay": 5}}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var broken = Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false), e => e.Name == Mlp);
+        var broken = Assert.Single(h.Source.GetRepositoryIndex(readyOnly: false), e => e.Name == Mlp);
         Assert.Equal("UNAVAILABLE", broken.State);
         Assert.Contains(configFile, broken.Reason, StringComparison.Ordinal);
         Assert.Contains("'dynamic_batching.max_delay'", broken.Reason, StringComparison.Ordinal);
-        Assert.Equal([(Pair, "1")], h.Server.GetRepositoryIndex(readyOnly: true).Select(e => (e.Name, e.Version)));
-        Assert.True(h.Server.IsModelReady(Pair, null));
-        Assert.False(h.Server.IsReady);
-        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None));
+        Assert.Equal([(Pair, "1")], h.Source.GetRepositoryIndex(readyOnly: true).Select(e => (e.Name, e.Version)));
+        Assert.True(h.Inference.IsModelReady(Pair, null));
+        Assert.False(h.Inference.IsReady);
+        var error = await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[8], 1, 8), CancellationToken.None));
         Assert.Equal(ErrorKind.Unavailable, error.Kind);
         Assert.Contains("'dynamic_batching.max_delay'", error.Message, StringComparison.Ordinal);
     }
@@ -271,10 +271,10 @@ public sealed class ModelServerTests
     {
         await using var h = new ServerHarness(strictReadiness: false);
         h.Repository.WriteConfig(Mlp, "{}");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        Assert.True(h.Server.IsReady);
-        Assert.Contains("no version folder", Assert.Single(h.Server.GetRepositoryIndex(false)).Reason, StringComparison.Ordinal);
+        Assert.True(h.Inference.IsReady);
+        Assert.Contains("no version folder", Assert.Single(h.Source.GetRepositoryIndex(false)).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -283,13 +283,13 @@ public sealed class ModelServerTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion("fixed", 1, DemoModels.NoBatch());
         h.Repository.WriteConfig("fixed", """{"max_batch_size": 4}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
-        var entry = Assert.Single(h.Server.GetRepositoryIndex(readyOnly: false));
+        var entry = Assert.Single(h.Source.GetRepositoryIndex(readyOnly: false));
 
         Assert.Equal(("1", "UNAVAILABLE"), (entry.Version, entry.State));
         Assert.Contains("input 'x' has shape [3,4]; its first dimension must be variable (-1)", entry.Reason, StringComparison.Ordinal);
-        var error = await Assert.ThrowsAsync<ModelDockException>(() => h.Server.LoadModelAsync("fixed", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => h.Source.LoadModelAsync("fixed", CancellationToken.None));
         Assert.Contains("input 'x'", error.Message, StringComparison.Ordinal);
     }
 
@@ -300,7 +300,7 @@ public sealed class ModelServerTests
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "model_warmup": [{"batch_size": 1}, {"batch_size": 8}]}""");
 
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
 
         Assert.Equal([1L, 8L], h.BackendOf(Mlp, 1).BatchSizes);
     }
@@ -311,26 +311,26 @@ public sealed class ModelServerTests
         await using var h = new ServerHarness();
         h.Repository.AddVersion(Mlp, 1, DemoModels.Mlp(MlpSizes, seed: 1).Onnx);
         h.Repository.WriteConfig(Mlp, """{"max_batch_size": 8, "model_warmup": []}""");
-        await h.Server.StartAsync(CancellationToken.None);
+        await h.Source.StartAsync(CancellationToken.None);
         int[] batches = [1, 3, 8, 2];
         foreach (var rows in batches)
         {
-            await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[rows * 8], rows, 8), CancellationToken.None);
+            await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[rows * 8], rows, 8), CancellationToken.None);
         }
 
         for (var i = 0; i < 3; i++)
         {
-            await Assert.ThrowsAsync<ModelDockException>(async () => await h.Server.InferAsync(ServerHarness.MlpRequest(Mlp, new float[7], 1, 7), CancellationToken.None));
+            await Assert.ThrowsAsync<ModelDockException>(async () => await h.Inference.InferAsync(ServerHarness.MlpRequest(Mlp, new float[7], 1, 7), CancellationToken.None));
         }
 
-        var stats = Assert.Single(h.Server.GetStatistics(Mlp, null));
+        var stats = Assert.Single(h.Source.GetStatistics(Mlp, null));
 
         Assert.Equal(("1", 4UL, 3UL), (stats.Version, stats.InferenceStats.Success.Count, stats.InferenceStats.Fail.Count));
         Assert.Equal(4UL, stats.InferenceStats.Queue.Count);
         Assert.Equal((14UL, 4UL), (stats.InferenceCount, stats.ExecutionCount));
         Assert.Equal(batches.Order().Select(b => (ulong)b), stats.BatchStats.Select(b => b.BatchSize));
-        Assert.Equal(stats, Assert.Single(h.Server.GetStatistics(Mlp, "1")) with { BatchStats = stats.BatchStats });
-        Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Server.GetStatistics(Mlp, "2")).Kind);
+        Assert.Equal(stats, Assert.Single(h.Source.GetStatistics(Mlp, "1")) with { BatchStats = stats.BatchStats });
+        Assert.Equal(ErrorKind.NotFound, Assert.Throws<ModelDockException>(() => h.Source.GetStatistics(Mlp, "2")).Kind);
     }
 
     internal static void AssertClose(float[] expected, float[] actual)

@@ -1,37 +1,42 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Abstractions;
 using ModelDock.Inference;
 using ModelDock.Onnx;
 using ModelDock.Repository;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
+using ModelDock.Serving;
 using ModelDock.Tensors;
 using ModelDock.Testing;
 
 namespace ModelDock.Core.Tests.Repository;
 
-/// <summary>A temporary repository and a model server over it whose backends the test can observe and hold.</summary>
+/// <summary>A temporary repository served in process whose backends the test can observe and hold.</summary>
 internal sealed class ServerHarness : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ObservedBackend> _backends = new();
 
     public ServerHarness(bool strictReadiness = true, TimeSpan? pollInterval = null, TimeProvider? time = null)
     {
-        Server = new ModelServer(
+        Serving = new FolderServing(
             new ModelRepositoryOptions { RepositoryPath = Repository.Path, StrictReadiness = strictReadiness, PollInterval = pollInterval },
-            NullLogger.Instance,
-            time ?? TimeProvider.System,
             (path, settings) =>
             {
                 var backend = new ObservedBackend(path, OnnxModelBackend.Load(path, settings));
                 _backends.Enqueue(backend);
                 return backend;
-            });
+            },
+            time);
     }
 
     public TestModelRepository Repository { get; } = new();
 
-    public ModelServer Server { get; }
+    public FolderServing Serving { get; }
+
+    /// <summary>The data plane: inference, metadata, readiness.</summary>
+    public InferenceService Inference => Serving.Inference;
+
+    /// <summary>The folder source: start, poll, load, unload, index, statistics.</summary>
+    public FolderModelSource Source => Serving.Repository;
 
     /// <summary>Every backend created so far, in creation order (failed loads never get this far).</summary>
     public IReadOnlyList<ObservedBackend> Backends => _backends.ToList();
@@ -49,7 +54,7 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Server.DisposeAsync();
+        await Serving.DisposeAsync();
         Repository.Dispose();
     }
 }

@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using ModelDock.Onnx;
 using ModelDock.Redis.Features;
-using ModelDock.Repository;
 using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
 using ModelDock.Testing;
@@ -22,23 +21,20 @@ public sealed class ModelsServeDuringRedisOutageTests
         using var folder = new TempFolder();
         using var repository = new TestModelRepository();
         repository.AddVersion("no_batch", 1, DemoModels.NoBatch());
-        await using var models = new ModelServer(
-            new ModelRepositoryOptions { RepositoryPath = repository.Path }, NullLogger<ModelServer>.Instance, TimeProvider.System);
-        await models.StartAsync(CancellationToken.None);
         var store = await RedisOnlineStore.ConnectAsync(new RedisOnlineStoreOptions
         {
-            Configuration = $"127.0.0.1:{RedisServerProcess.FreePort()}",
+            Configuration = $"127.0.0.1:{LoopbackPorts.Free()}",
             ConnectTimeout = TimeSpan.FromMilliseconds(300),
         });
         await using var host = ModelDockHost.Create(
-            new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 },
-            models,
+            o => (o.HttpPort, o.GrpcPort) = (0, 0),
             b =>
             {
+                b.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = repository.Path);
                 b.Logging.ClearProviders();
                 b.Services.AddFeatureServing(DriverFeatureRepository.Create(folder.Path), store, folder.Path);
             },
-            app => app.MapFeatureEndpoints());
+            app => app.MapFeatureRoutes());
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
 

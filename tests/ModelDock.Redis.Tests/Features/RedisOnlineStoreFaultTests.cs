@@ -4,6 +4,7 @@ using System.Text.Json;
 using ModelDock.Errors;
 using ModelDock.Features.Online;
 using ModelDock.Redis.Features;
+using ModelDock.Testing;
 using ModelDock.Testing.Features;
 using Xunit;
 
@@ -19,7 +20,7 @@ public sealed class RedisOnlineStoreFaultTests : IDisposable
     [Fact]
     public async Task Read_NothingListening_ThrowsUnavailableNamingRedis()
     {
-        await using var store = await RedisOnlineStore.ConnectAsync(Options($"127.0.0.1:{RedisServerProcess.FreePort()}"));
+        await using var store = await RedisOnlineStore.ConnectAsync(Options($"127.0.0.1:{LoopbackPorts.Free()}"));
 
         var error = await Assert.ThrowsAsync<ModelDockException>(() =>
             store.ReadAsync([EntityKey.Create("id", FeatureValue.FromInt64(1))], new OnlineReadPlan([new OnlineViewRequest("v", ["f"])]), default).AsTask());
@@ -33,7 +34,7 @@ public sealed class RedisOnlineStoreFaultTests : IDisposable
     [Fact]
     public async Task GetOnlineFeatures_NothingListening_Returns503AndHealthDegraded()
     {
-        await using var store = await RedisOnlineStore.ConnectAsync(Options($"127.0.0.1:{RedisServerProcess.FreePort()}"));
+        await using var store = await RedisOnlineStore.ConnectAsync(Options($"127.0.0.1:{LoopbackPorts.Free()}"));
         await using var server = await StartServer(store);
 
         using var response = await Post(server, Request);
@@ -50,7 +51,7 @@ public sealed class RedisOnlineStoreFaultTests : IDisposable
     [RedisServerFact]
     public async Task GetOnlineFeatures_RedisComesBackAfterOutage_ServesAgainWithoutRestart()
     {
-        using var redis = new RedisServerProcess(RedisServerProcess.FreePort());
+        using var redis = new RedisServerProcess(LoopbackPorts.Free());
         await using var store = await RedisOnlineStore.ConnectAsync(Options(redis.Address));
         await using var server = await StartServer(store);
         using var down = await Post(server, Request);

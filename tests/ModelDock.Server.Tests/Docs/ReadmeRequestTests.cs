@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Onnx;
-using ModelDock.Repository;
 using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using Xunit;
@@ -23,9 +22,9 @@ public sealed partial class ReadmeRequestTests : IDisposable
         Assert.True(requests.Count >= 2, "the README shows an inline request and one from a file");
 
         DemoModelRepository.Write(_repository);
-        await using var models = new ModelServer(new ModelRepositoryOptions { RepositoryPath = _repository }, NullLogger<ModelServer>.Instance, TimeProvider.System);
-        await models.StartAsync(CancellationToken.None);
-        await using var host = ModelDockHost.Create(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 }, models);
+        await using var host = ModelDockHost.Create(
+            ServerFixture.AnyFreePorts,
+            b => b.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = _repository));
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
 

@@ -8,7 +8,7 @@ using Xunit;
 
 namespace ModelDock.Server.Tests.Features;
 
-public sealed class FeatureEndpointsTests : IAsyncLifetime
+public sealed class FeatureHandlersTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly TempFolder _folder = new();

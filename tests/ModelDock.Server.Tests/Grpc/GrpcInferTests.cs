@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Grpc.Core;
 using ModelDock.Onnx;
 using ModelDock.Server.Grpc.Protocol;
-using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Tensors;
 using ModelDock.Testing;
@@ -298,7 +297,7 @@ public sealed class GrpcInferTests
     [Fact]
     public async Task ModelInfer_MessageOverLimit_IsResourceExhausted()
     {
-        await using var host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0, GrpcMaxMessageBytes = 1024 });
+        await using var host = _server.StartHost(o => o.GrpcMaxMessageBytes = 1024);
         await host.StartAsync();
         using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(host.GrpcAddress);
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);

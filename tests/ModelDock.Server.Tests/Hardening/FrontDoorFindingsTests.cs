@@ -32,7 +32,7 @@ public sealed class FrontDoorFindingsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 }, _logs);
+        _host = _server.StartHost(_ => { }, _logs);
         await _host.StartAsync();
         _http = new HttpClient { BaseAddress = _host.HttpAddress };
     }

@@ -2,7 +2,6 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ModelDock.Server.Grpc.Protocol;
-using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using Xunit;
 using static ModelDock.Server.Tests.Rest.RestInferTests;
@@ -23,7 +22,7 @@ public sealed class InferenceAdmissionTests
     [Fact]
     public async Task Infer_BeyondRunningAndWaitingLimits_Returns429AtOnceWhileHealthAndMetadataServe()
     {
-        await using var host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0, MaxConcurrentInferences = 1, MaxQueuedInferences = 1 });
+        await using var host = _server.StartHost(o => { o.MaxConcurrentInferences = 1; o.MaxQueuedInferences = 1; });
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         using var channel = GrpcChannel.ForAddress(host.GrpcAddress);

@@ -121,7 +121,7 @@ public sealed class RequestMemoryBudgetTests
 
     private async Task<ModelDockHost> StartAsync(long budget)
     {
-        var host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0, MaxInflightRequestBytes = budget });
+        var host = _server.StartHost(o => o.MaxInflightRequestBytes = budget);
         await host.StartAsync();
         return host;
     }

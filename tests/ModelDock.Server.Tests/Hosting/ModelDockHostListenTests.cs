@@ -16,7 +16,7 @@ public sealed class ModelDockHostListenTests
     [Fact]
     public async Task StartAsync_Loopback_LogsOneLinePerEndpointNamingRestAndGrpcWithoutWarning()
     {
-        await using var host = Create(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 });
+        await using var host = Create(ServerFixture.AnyFreePorts);
 
         await host.StartAsync();
 
@@ -33,7 +33,7 @@ public sealed class ModelDockHostListenTests
     [Fact]
     public async Task StartAsync_AllInterfaces_BindsIPv4AndIPv6AndWarnsThatRoutesAreUnauthenticated()
     {
-        await using var host = Create(new ModelDockServerOptions { Host = "*", HttpPort = 0, GrpcPort = 0 });
+        await using var host = Create(ServerFixture.AnyFreePorts + (o => o.Host = "*"));
 
         await host.StartAsync();
 
@@ -54,23 +54,23 @@ public sealed class ModelDockHostListenTests
     }
 
     [Theory]
-    [InlineData(ModelDockEndpoint.Rest)]
-    [InlineData(ModelDockEndpoint.Grpc)]
-    public async Task StartAsync_PortInUse_ThrowsEndpointBindExceptionNamingTheEndpoint(ModelDockEndpoint taken)
+    [InlineData(ModelDockListener.Rest)]
+    [InlineData(ModelDockListener.Grpc)]
+    public async Task StartAsync_PortInUse_ThrowsEndpointBindExceptionNamingTheEndpoint(ModelDockListener taken)
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
         var busy = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        var options = taken == ModelDockEndpoint.Rest
-            ? new ModelDockServerOptions { HttpPort = busy, GrpcPort = 0 }
-            : new ModelDockServerOptions { HttpPort = 0, GrpcPort = busy };
+        var options = taken == ModelDockListener.Rest
+            ? (Action<ModelDockServerOptions>)(o => (o.HttpPort, o.GrpcPort) = (busy, 0))
+            : o => (o.HttpPort, o.GrpcPort) = (0, busy);
         await using var host = Create(options);
 
-        var error = await Assert.ThrowsAsync<EndpointBindException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<ListenerBindException>(() => host.StartAsync());
 
-        Assert.Equal(taken, error.Endpoint);
+        Assert.Equal(taken, error.Listener);
         Assert.Equal(SocketError.AddressAlreadyInUse, error.Reason);
-        Assert.Equal($"{(taken == ModelDockEndpoint.Rest ? "REST" : "gRPC")} port {busy} on 127.0.0.1 is already in use", error.Message);
+        Assert.Equal($"{(taken == ModelDockListener.Rest ? "REST" : "gRPC")} port {busy} on 127.0.0.1 is already in use", error.Message);
     }
 
     private static async Task<HttpStatusCode> LiveStatusAsync(Uri baseAddress)
@@ -84,9 +84,10 @@ public sealed class ModelDockHostListenTests
             .SelectMany(i => i.GetIPProperties().UnicastAddresses)
             .Any(a => a.Address.Equals(IPAddress.IPv6Loopback));
 
-    private ModelDockHost Create(ModelDockServerOptions options) =>
-        ModelDockHost.Create(options, new EmptyModelServer(), b =>
+    private ModelDockHost Create(Action<ModelDockServerOptions> options) =>
+        ModelDockHost.Create(options, b =>
         {
+            NoModels.AddTo(b.Services);
             b.Logging.ClearProviders();
             b.Logging.AddProvider(_logs);
         });

@@ -1,6 +1,7 @@
 using System.Net;
 using ModelDock.Errors;
 using ModelDock.Server.Hosting;
+using ModelDock.Server.Tests.Infrastructure;
 using Xunit;
 
 namespace ModelDock.Server.Tests.Hosting;
@@ -82,8 +83,7 @@ public sealed class ModelDockServerOptionsTests
     [Fact]
     public async Task Create_PortZero_ReportsTheBoundPortsAfterStart()
     {
-        var models = new Infrastructure.EmptyModelServer();
-        await using var host = ModelDockHost.Create(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 }, models, mapEndpoints: app =>
+        await using var host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b => NoModels.AddTo(b.Services), app =>
             Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(app, "/extra", () => "hello"));
 
         await host.StartAsync();

@@ -1,13 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Errors;
 using ModelDock.Inference;
 using ModelDock.Serving;
 
 namespace ModelDock.Server.Tests.Infrastructure;
 
-/// <summary>A data plane with no models, for tests of the host itself.</summary>
-internal sealed class EmptyModelServer : IModelServer
+/// <summary>A data plane and repository with no models, for tests of the host itself.</summary>
+internal sealed class NoModels : IInferenceService, IModelRepositoryControl
 {
     public bool IsReady => true;
+
+    public static void AddTo(IServiceCollection services)
+    {
+        var none = new NoModels();
+        services.AddSingleton<IInferenceService>(none);
+        services.AddSingleton<IModelRepositoryControl>(none);
+    }
 
     public ModelMetadata GetMetadata(string model, string? version) => throw ModelDockException.NotFound($"model '{model}' not found");
 

@@ -1,6 +1,5 @@
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using ModelDock.Onnx;
 using ModelDock.Repository;
 using ModelDock.Runtime.Onnx;
@@ -13,7 +12,7 @@ using Xunit;
 namespace ModelDock.Server.Tests.Infrastructure;
 
 /// <summary>
-/// A real ModelServer over a repository of generated ONNX models, served by a real Kestrel on
+/// A repository of generated ONNX models, served by a real Kestrel on
 /// loopback ports chosen by the OS. Shared by the integration tests of one collection.
 /// </summary>
 public sealed class ServerFixture : IAsyncLifetime
@@ -38,7 +37,14 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Released each time a request to <see cref="Slow"/> reaches the backend.</summary>
     public SemaphoreSlim SlowEntered { get; } = new(0);
 
-    internal ModelServer Models { get; private set; } = null!;
+    /// <summary>Sets both ports to 0, so that the OS picks free ones.</summary>
+    public static Action<ModelDockServerOptions> AnyFreePorts { get; } = options =>
+    {
+        options.HttpPort = 0;
+        options.GrpcPort = 0;
+    };
+
+    internal FolderServing Models { get; private set; } = null!;
 
     public ModelDockHost Host { get; private set; } = null!;
 
@@ -75,10 +81,8 @@ public sealed class ServerFixture : IAsyncLifetime
             """);
         _repository.AddVersion(Spare, 1, DemoModels.NoBatch());
 
-        Models = new ModelServer(
+        Models = new FolderServing(
             new ModelRepositoryOptions { RepositoryPath = _repository.Path },
-            NullLogger.Instance,
-            TimeProvider.System,
             (path, settings) =>
             {
                 var backend = OnnxModelBackend.Load(path, settings);
@@ -86,19 +90,20 @@ public sealed class ServerFixture : IAsyncLifetime
                     ? new GatedBackend(backend, SlowGate, SlowEntered)
                     : backend;
             });
-        await Models.StartAsync(CancellationToken.None);
+        await Models.StartAsync();
 
-        Host = StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0 });
+        Host = StartHost(_ => { });
         await Host.StartAsync();
         Http = new HttpClient { BaseAddress = Host.HttpAddress };
         _channel = GrpcChannel.ForAddress(Host.GrpcAddress);
         Grpc = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
     }
 
-    /// <summary>Another host over the same models, e.g. with different limits.</summary>
-    public ModelDockHost StartHost(ModelDockServerOptions options, ILoggerProvider? logs = null) =>
-        ModelDockHost.Create(options, Models, builder =>
+    /// <summary>Another host over the same models on ports the OS picks, e.g. with different limits.</summary>
+    public ModelDockHost StartHost(Action<ModelDockServerOptions> options, ILoggerProvider? logs = null) =>
+        ModelDockHost.Create(AnyFreePorts + options, builder =>
         {
+            Models.AddTo(builder.Services);
             builder.Logging.ClearProviders();
             if (logs is not null)
             {

@@ -5,7 +5,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ModelDock.Onnx;
-using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Testing;
 using Xunit;
@@ -72,7 +71,7 @@ public sealed class RestCompressionTests
     [Fact]
     public async Task Infer_BodyThatDecompressesOverTheLimit_Returns413ThenServes()
     {
-        await using var host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0, MaxRequestBodyBytes = 1024 });
+        await using var host = _server.StartHost(o => o.MaxRequestBodyBytes = 1024);
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         var header = Encoding.UTF8.GetBytes("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4096], "parameters": {"binary_data_size": 16384}}]}""");

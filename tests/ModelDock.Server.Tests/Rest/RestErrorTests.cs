@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using Xunit;
 using static ModelDock.Server.Tests.Rest.RestInferTests;
@@ -110,7 +109,7 @@ public sealed class RestErrorTests
     [Fact]
     public async Task Infer_BodyOverLimit_Returns413WithErrorBodyThenServes()
     {
-        await using var host = _server.StartHost(new ModelDockServerOptions { HttpPort = 0, GrpcPort = 0, MaxRequestBodyBytes = 1024 });
+        await using var host = _server.StartHost(o => o.MaxRequestBodyBytes = 1024);
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         var padding = new string(' ', 2048);

@@ -35,7 +35,7 @@ public sealed class FeatureTestServer : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddFeatureServing(repository, store, dataDir);
         var app = builder.Build();
-        FeatureEndpoints.Map(app);
+        FeatureHandlers.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new FeatureTestServer(app, new Uri(address));

@@ -10,7 +10,7 @@ using ModelDock.Server.Hosting;
 using ModelDock.Testing;
 using Xunit;
 
-namespace ModelDock.Server.Tests.Cli;
+namespace ModelDock.Tests.Commands;
 
 public sealed class ServeCommandTests : IDisposable
 {
@@ -19,8 +19,8 @@ public sealed class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_Demo_ServesTheGeneratedMlpOverRest()
     {
-        var httpPort = FreePort();
-        var grpcPort = FreePort();
+        var httpPort = LoopbackPorts.Free();
+        var grpcPort = LoopbackPorts.Free();
         using var stop = new CancellationTokenSource();
         var run = Invoke(stop.Token, "serve", "--demo", "--data-dir", _dataDir, "--http-port", $"{httpPort}", "--grpc-port", $"{grpcPort}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
@@ -69,15 +69,15 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ModelDockEndpoint.Rest, "REST", "--http-port")]
-    [InlineData(ModelDockEndpoint.Grpc, "gRPC", "--grpc-port")]
-    public async Task Serve_PortInUse_OneLineNamingTheFlagAndCannotListenCode(ModelDockEndpoint taken, string name, string flag)
+    [InlineData(ModelDockListener.Rest, "REST", "--http-port")]
+    [InlineData(ModelDockListener.Grpc, "gRPC", "--grpc-port")]
+    public async Task Serve_PortInUse_OneLineNamingTheFlagAndCannotListenCode(ModelDockListener taken, string name, string flag)
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
         var busy = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        var free = FreePort();
-        var (http, grpc) = taken == ModelDockEndpoint.Rest ? (busy, free) : (free, busy);
+        var free = LoopbackPorts.Free();
+        var (http, grpc) = taken == ModelDockListener.Rest ? (busy, free) : (free, busy);
 
         var (code, errors) = await RunAsync(CancellationToken.None, "serve", "--demo", "--data-dir", _dataDir, "--http-port", $"{http}", "--grpc-port", $"{grpc}");
 
@@ -163,10 +163,4 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Fail("serve did not become ready");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

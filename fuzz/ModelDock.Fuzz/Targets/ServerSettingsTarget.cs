@@ -1,0 +1,70 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelDock.Errors;
+using ModelDock.Fuzz.Engine;
+using ModelDock.Server.Hosting;
+
+namespace ModelDock.Fuzz.Targets;
+
+/// <summary>
+/// <c>appsettings.json</c> as <c>modeldock serve</c> reads it (environment variables reach the same binder as text):
+/// building the host must either succeed or fail with a <see cref="ModelDockException"/> naming the setting, which
+/// <c>serve</c> prints as one line with exit code 2. Anything else would be a stack trace for an operator's typo.
+/// </summary>
+internal sealed class ServerSettingsTarget : IFuzzTarget
+{
+    private const string Json = """
+        {
+          "Logging": {"LogLevel": {"Default": "Information", "Microsoft.AspNetCore": "Warning"}},
+          "ModelDock": {
+            "Host": "127.0.0.1", "HttpPort": 0, "GrpcPort": 0,
+            "MaxRequestBodyBytes": 67108864, "GrpcMaxMessageBytes": 67108864, "MaxInflightRequestBytes": 268435456,
+            "MaxConcurrentInferences": 256, "MaxQueuedInferences": 4096,
+            "ModelRepository": {"RepositoryPath": "models", "PollInterval": "00:00:05", "StrictReadiness": true}
+          }
+        }
+        """;
+
+    public string Name => "server-settings";
+
+    public double Share => 0.2;
+
+    public int Parallelism => 2;
+
+    public FuzzInput Generate(Random random)
+    {
+        var bytes = Encoding.UTF8.GetBytes(random.Next(4) == 0 ? Json : JsonMutator.Mutate(Json, random));
+        if (random.Next(4) == 0)
+        {
+            bytes = ByteMutator.Mutate(bytes, random, []);
+        }
+
+        return FuzzInput.File(Name, "appsettings.json", bytes);
+    }
+
+    public async Task<Outcome> RunAsync(FuzzInput input, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("modeldock-fuzz-settings-");
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(folder.FullName, "appsettings.json"), input.Body, cancellationToken);
+            await using var host = ModelDockHost.Create(
+                configureBuilder: builder =>
+                {
+                    builder.Logging.ClearProviders();
+                    builder.Services.AddModelDock().AddModelRepository();
+                },
+                contentRoot: folder.FullName);
+            return new Outcome("valid");
+        }
+        catch (ModelDockException)
+        {
+            return new Outcome("ModelDockException");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Routing;
+using ModelDock.Server.Admission;
+using ModelDock.Server.Grpc;
+using ModelDock.Server.Hosting;
+using ModelDock.Server.Rest;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>The request pipeline and routes of the services <c>AddModelDock</c> registered.</summary>
+public static class ModelDockApplicationBuilderExtensions
+{
+    /// <summary>
+    /// OIP error mapping, request decompression and response compression (REST), admission and the request-memory
+    /// budget. Call it before <see cref="MapModelDock"/> and before middleware that reads request bodies.
+    /// </summary>
+    public static IApplicationBuilder UseModelDock(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RestErrorMiddleware>();
+        app.UseWhen(context => !GrpcResponses.IsGrpc(context), rest => rest.UseRequestDecoding().UseResponseCompression());
+        app.UseRateLimiter();
+        app.UseMiddleware<RequestMemoryMiddleware>();
+        return app;
+    }
+
+    /// <summary>
+    /// The Open Inference Protocol over REST (under <c>/v2</c>, with Triton's configuration, repository and statistics
+    /// extensions) and gRPC (<c>inference.GRPCInferenceService</c> and <c>grpc.health.v1.Health</c>).
+    /// </summary>
+    public static ModelDockConventionBuilder MapModelDock(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var rest = endpoints.MapGroup("/v2");
+        rest.MapOpenInferenceProtocol(endpoints.ServiceProvider);
+        var grpc = endpoints.MapGrpcService<InferenceGrpcService>();
+        grpc.RequireModelInferAdmission();
+        var health = endpoints.MapGrpcService<HealthGrpcService>();
+        return new ModelDockConventionBuilder([rest, grpc, health]);
+    }
+}

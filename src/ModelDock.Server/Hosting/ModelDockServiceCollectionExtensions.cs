@@ -1,0 +1,124 @@
+using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelDock.Repository;
+using ModelDock.Runtime;
+using ModelDock.Server.Admission;
+using ModelDock.Server.Grpc;
+using ModelDock.Server.Hosting;
+using ModelDock.Server.Rest;
+using ModelDock.Serving;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ModelDock's serving stack; pair with <c>app.UseModelDock()</c> and <c>app.MapModelDock()</c>.</summary>
+public static class ModelDockServiceCollectionExtensions
+{
+    /// <summary>Configuration section of <see cref="ModelDockServerOptions"/>; environment variables reach it as <c>MODELDOCK__HTTPPORT</c> and so on.</summary>
+    public const string ConfigurationSection = "ModelDock";
+
+    /// <summary>
+    /// The data plane, admission, request decoding and gRPC, with <see cref="ModelDockServerOptions"/> bound from the
+    /// <c>ModelDock</c> configuration section, then <paramref name="configure"/>, and validated when the host starts.
+    /// Calling it again adds only <paramref name="configure"/>, so a library and its host can both call it.
+    /// </summary>
+    public static IModelDockBuilder AddModelDock(this IServiceCollection services, Action<ModelDockServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new ModelDockBuilder(services);
+        var first = !services.Any(s => s.ServiceType == typeof(ModelDockBuilder));
+        var options = services.AddOptions<ModelDockServerOptions>();
+        if (first)
+        {
+            // Configuration first, so that options set in code win.
+            services.AddSingleton(builder);
+            options.BindConfiguration(ConfigurationSection).ValidateOnStart();
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (!first)
+        {
+            return builder;
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelDockServerOptions>, ModelDockServerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ServingTable>();
+        services.TryAddSingleton<IInferenceService, InferenceService>();
+        services.TryAddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxInflightRequestBytes));
+        services.AddInferenceAdmission();
+
+        // Triton accepts gzip/deflate request bodies and compresses responses for clients that ask;
+        // tritonclient's request_compression_algorithm and response_compression_algorithm rely on it.
+        services.AddRequestDecoding();
+        services.AddResponseCompression(compression => compression.MimeTypes = ["application/json", "application/octet-stream"]);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<InferenceGrpcService>, ParseCheckedMethodProvider>());
+        services.AddGrpc(grpc => grpc.Interceptors.Add<GrpcErrorInterceptor>());
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ModelDockServerOptions>>((grpc, server) =>
+        {
+            grpc.MaxReceiveMessageSize = server.Value.GrpcMaxMessageBytes;
+            grpc.MaxSendMessageSize = server.Value.GrpcMaxMessageBytes;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Serves a model repository folder in Triton's layout, bound from <c>ModelDock:ModelRepository</c> and then
+    /// <paramref name="configure"/>. Its models load when the host starts, after the ports are bound, so a port in use
+    /// fails at once and readiness answers 503 while they load.
+    /// </summary>
+    public static IModelDockBuilder AddModelRepository(this IModelDockBuilder builder, Action<ModelRepositoryOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<ModelRepositoryOptions>().BindConfiguration(ConfigurationSection + ":ModelRepository").ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelRepositoryOptions>, ModelRepositoryOptionsValidator>());
+        services.TryAddSingleton(sp => new FolderModelSource(
+            sp.GetRequiredService<IOptions<ModelRepositoryOptions>>().Value,
+            sp.GetRequiredService<ServingTable>(),
+            sp.GetRequiredService<ILogger<FolderModelSource>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ModelBackendLoader>()));
+        services.TryAddSingleton<IModelRepositoryControl>(sp => sp.GetRequiredService<FolderModelSource>());
+        services.AddHostedService<FolderModelSourceService>();
+        return builder;
+    }
+
+    private sealed class ModelDockBuilder(IServiceCollection services) : IModelDockBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+
+    /// <summary>
+    /// Loads the repository once the server has started (the web server starts after hosted services' StartAsync, so
+    /// loading there would delay binding the ports) and stops polling when the host begins to stop. The host reports
+    /// started, to systemd or the Windows service manager too, only after the models have loaded.
+    /// </summary>
+    private sealed class FolderModelSourceService(FolderModelSource source) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => source.StartAsync(cancellationToken);
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => source.StopAsync();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
