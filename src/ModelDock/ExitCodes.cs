@@ -28,4 +28,7 @@ internal static class ExitCodes
 
     /// <summary>A service ModelDock depends on (the Redis online store) cannot be reached.</summary>
     public const int ServiceUnavailable = 6;
+
+    /// <summary>The registry refused: an unknown model, version or alias, or a change the current state forbids (a version an alias uses).</summary>
+    public const int Refused = 7;
 }

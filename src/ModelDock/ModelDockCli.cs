@@ -16,6 +16,7 @@ internal static class ModelDockCli
         ServeCommand.Create(),
         DemoModelCommand.Create(),
         FeaturesCommand.Create(),
+        ModelsCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken = default)
@@ -46,7 +47,12 @@ internal static class ModelDockCli
         catch (ModelDockException e)
         {
             await configuration.Error.WriteLineAsync($"modeldock: {e.Message}");
-            return e.Kind == ErrorKind.Unavailable ? ExitCodes.ServiceUnavailable : ExitCodes.Usage;
+            return e.Kind switch
+            {
+                ErrorKind.Unavailable => ExitCodes.ServiceUnavailable,
+                ErrorKind.NotFound or ErrorKind.Conflict => ExitCodes.Refused,
+                _ => ExitCodes.Usage,
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -59,14 +59,19 @@ internal sealed class ModelDockProcess : IDisposable
         return _process.ExitCode;
     }
 
-    public void Dispose()
+    /// <summary>Ends the process at once, as <c>kill -9</c> or a power cut would: nothing it was writing is finished.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+    }
 
+    public void Dispose()
+    {
+        Kill();
         _process.Dispose();
     }
 

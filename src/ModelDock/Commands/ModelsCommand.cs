@@ -1,0 +1,299 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ModelDock.Errors;
+using ModelDock.Registry;
+using ModelDock.Tensors;
+using Spectre.Console;
+
+namespace ModelDock.Cli.Commands;
+
+/// <summary>
+/// <c>modeldock models ...</c>: the model registry in the data folder. Versions are immutable and numbered per model;
+/// aliases are movable names for versions, and every move is kept.
+/// </summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var models = new Command("models", "Register model versions, list them, and point aliases at them.");
+        models.Subcommands.Add(Register());
+        models.Subcommands.Add(List());
+        models.Subcommands.Add(Show());
+        models.Subcommands.Add(Alias());
+        models.Subcommands.Add(Unalias());
+        models.Subcommands.Add(Aliases());
+        models.Subcommands.Add(Delete());
+        return models;
+    }
+
+    private static Command Register()
+    {
+        var name = new Argument<string>("name") { Description = "Model name: letters, digits, '_', '-' or '.'." };
+        var file = new Option<FileInfo?>("--file") { Description = "The model file (ONNX)." };
+        var folder = new Option<DirectoryInfo?>("--folder") { Description = "A Triton-style model folder (config plus numbered version folders); each version folder becomes the next version." };
+        var config = new Option<FileInfo?>("--config") { Description = "Model configuration, JSON or YAML, Triton's keys (with --file)." };
+        var description = new Option<string>("--description") { Description = "What this version is.", DefaultValueFactory = _ => string.Empty };
+        var tags = KeyValues("--tag", "A tag, key=value (repeatable).");
+        var metrics = KeyValues("--metric", "An evaluation metric, key=number (repeatable).");
+        var lineage = KeyValues("--lineage", "Where the version came from, key=value (repeatable): training_data, training_data_sha256, feature_service, code_revision, parameters...");
+        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var command = new Command("register", "Registers the next version of a model; the file must load in ONNX Runtime.")
+        {
+            name, file, folder, config, description, tags, metrics, lineage, dataDir, json,
+        };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(file) is null) == (result.GetValue(folder) is null))
+            {
+                result.AddError("Give exactly one of --file FILE or --folder DIR.");
+            }
+
+            if (result.GetValue(folder) is not null && result.GetValue(config) is not null)
+            {
+                result.AddError("--config goes with --file; a --folder carries its own config file.");
+            }
+        });
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var registry = Open(parse.GetValue(dataDir)!);
+            var request = new RegistrationRequest(parse.GetValue(name)!, parse.GetValue(file)?.FullName ?? string.Empty)
+            {
+                ConfigFile = parse.GetValue(config)?.FullName,
+                Description = parse.GetValue(description)!,
+                Tags = ParsePairs(parse.GetValue(tags), "--tag", v => v),
+                Metrics = ParsePairs(parse.GetValue(metrics), "--metric", ParseMetric),
+                Lineage = ParsePairs(parse.GetValue(lineage), "--lineage", v => v),
+            };
+            var registered = parse.GetValue(folder) is { } dir
+                ? await registry.RegisterFolderAsync(dir.FullName, request, cancellationToken)
+                : [await registry.RegisterAsync(request, cancellationToken)];
+            Print(parse.GetValue(json), registered.Select(Describe), () => VersionsTable(registered));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var command = new Command("list", "Lists registered models with their latest version and aliases.") { dataDir, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var store = Open(parse.GetValue(dataDir)!).Store;
+            var rows = new List<(string Model, long? Latest, int Count, IReadOnlyDictionary<string, long> Aliases)>();
+            foreach (var model in await store.ListModelsAsync(cancellationToken))
+            {
+                var versions = await store.ListVersionsAsync(model, cancellationToken);
+                rows.Add((model, versions.Count > 0 ? versions[^1].Version : null, versions.Count, await store.GetAliasesAsync(model, cancellationToken)));
+            }
+
+            Print(
+                parse.GetValue(json),
+                rows.Select(r => (object)new { model = r.Model, latest_version = r.Latest, versions = r.Count, aliases = r.Aliases }),
+                () =>
+                {
+                    var table = new Table().AddColumns("model", "latest", "versions", "aliases");
+                    foreach (var (model, latest, count, aliases) in rows)
+                    {
+                        table.AddRow(model, latest?.ToString(CultureInfo.InvariantCulture) ?? "-", count.ToString(CultureInfo.InvariantCulture), AliasText(aliases));
+                    }
+
+                    return table;
+                });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var reference = new Argument<string>("model") { Description = "MODEL (every version), MODEL:VERSION or MODEL@ALIAS." };
+        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var command = new Command("show", "Shows versions with their signature, hash, tags, metrics and lineage.") { reference, dataDir, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var registry = Open(parse.GetValue(dataDir)!);
+            var (model, selector) = ParseReference(parse.GetValue(reference)!);
+            IReadOnlyList<ModelVersionInfo> versions = selector is null
+                ? await registry.Store.ListVersionsAsync(model, cancellationToken)
+                : [await registry.GetAsync(model, selector, cancellationToken)];
+            Print(parse.GetValue(json), versions.Select(Describe), () => VersionsTable(versions));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Alias()
+    {
+        var model = new Argument<string>("model") { Description = "The model." };
+        var alias = new Argument<string>("alias") { Description = "The alias, e.g. champion." };
+        var version = new Argument<long>("version") { Description = "The version it points at from now on." };
+        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var command = new Command("alias", "Points an alias at a version (creating or moving it); the move is recorded.") { model, alias, version, dataDir, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var move = await Open(parse.GetValue(dataDir)!).SetAliasAsync(parse.GetValue(model)!, parse.GetValue(alias)!, parse.GetValue(version), Environment.UserName, cancellationToken);
+            PrintMoves(parse.GetValue(json), [move]);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Unalias()
+    {
+        var model = new Argument<string>("model") { Description = "The model." };
+        var alias = new Argument<string>("alias") { Description = "The alias to remove." };
+        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var command = new Command("unalias", "Removes an alias; the removal is recorded.") { model, alias, dataDir, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var move = await Open(parse.GetValue(dataDir)!).RemoveAliasAsync(parse.GetValue(model)!, parse.GetValue(alias)!, Environment.UserName, cancellationToken);
+            PrintMoves(parse.GetValue(json), [move]);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Aliases()
+    {
+        var model = new Argument<string>("model") { Description = "The model." };
+        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var command = new Command("aliases", "Lists every move of the model's aliases: who, when, from, to.") { model, dataDir, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var registry = Open(parse.GetValue(dataDir)!);
+            PrintMoves(parse.GetValue(json), await registry.Store.GetAliasHistoryAsync(parse.GetValue(model)!, cancellationToken));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Delete()
+    {
+        var reference = new Argument<string>("version") { Description = "MODEL:VERSION." };
+        var dataDir = CommonOptions.DataDir();
+        var command = new Command("delete", "Deletes a version no alias points at; its number is never reused.") { reference, dataDir };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (model, selector) = ParseReference(parse.GetValue(reference)!);
+            if (selector is null || !long.TryParse(selector, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+            {
+                throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION");
+            }
+
+            await Open(parse.GetValue(dataDir)!).Store.DeleteVersionAsync(model, version, cancellationToken);
+            AnsiConsole.WriteLine($"Deleted {model}:{version}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static ModelRegistry Open(DirectoryInfo dataDir) => new(
+        new SqliteModelRegistryStore(dataDir.FullName),
+        new FileArtifactStore(Path.Combine(dataDir.FullName, "artifacts")),
+        TimeProvider.System);
+
+    /// <summary>MODEL, MODEL:VERSION or MODEL@ALIAS; the selector is the version or the alias.</summary>
+    internal static (string Model, string? Selector) ParseReference(string text)
+    {
+        var at = text.IndexOfAny([':', '@']);
+        return at < 0 ? (text, null)
+            : at == 0 || at == text.Length - 1 ? throw ModelDockException.InvalidInput($"'{text}' is not MODEL, MODEL:VERSION or MODEL@ALIAS")
+            : (text[..at], text[(at + 1)..]);
+    }
+
+    private static Option<string[]> KeyValues(string name, string description) => new(name) { Description = description, AllowMultipleArgumentsPerToken = false };
+
+    private static Option<bool> Json() => new("--json") { Description = "Print JSON instead of a table." };
+
+    private static Dictionary<string, T> ParsePairs<T>(string[]? pairs, string flag, Func<string, T> value)
+    {
+        var map = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var pair in pairs ?? [])
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw ModelDockException.InvalidInput($"{flag} '{pair}' is not key=value");
+            }
+
+            if (!map.TryAdd(pair[..equals], value(pair[(equals + 1)..])))
+            {
+                throw ModelDockException.InvalidInput($"{flag} '{pair[..equals]}' is given twice");
+            }
+        }
+
+        return map;
+    }
+
+    private static double ParseMetric(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value
+            : throw ModelDockException.InvalidInput($"--metric value '{text}' is not a finite number");
+
+    private static object Describe(ModelVersionInfo v) => new
+    {
+        model = v.Model,
+        version = v.Version,
+        artifact = new { sha256 = v.Artifact.Sha256, bytes = v.Artifact.Bytes },
+        inputs = v.Signature.Inputs.Select(t => new { name = t.Name, datatype = t.DataType.ToWireName(), shape = t.Shape }),
+        outputs = v.Signature.Outputs.Select(t => new { name = t.Name, datatype = t.DataType.ToWireName(), shape = t.Shape }),
+        config = v.Config is null ? (JsonElement?)null : JsonDocument.Parse(v.Config).RootElement,
+        description = v.Description,
+        tags = v.Tags,
+        metrics = v.Metrics,
+        lineage = v.Lineage,
+        created_by = v.CreatedBy,
+        created_at = v.CreatedAt,
+    };
+
+    private static Table VersionsTable(IEnumerable<ModelVersionInfo> versions)
+    {
+        var table = new Table().AddColumns("model", "version", "sha256", "inputs", "outputs", "tags / metrics / lineage", "created");
+        foreach (var v in versions)
+        {
+            table.AddRow(
+                new Text(v.Model),
+                new Text(v.Version.ToString(CultureInfo.InvariantCulture)),
+                new Text(v.Artifact.Sha256[..12]),
+                new Text(string.Join("\n", v.Signature.Inputs)),
+                new Text(string.Join("\n", v.Signature.Outputs)),
+                new Text(string.Join("\n", v.Tags.Select(t => $"{t.Key}={t.Value}")
+                    .Concat(v.Metrics.Select(m => $"{m.Key}={m.Value.ToString(CultureInfo.InvariantCulture)}"))
+                    .Concat(v.Lineage.Select(l => $"{l.Key}={l.Value}")))),
+                new Text($"{v.CreatedAt:u} by {v.CreatedBy}"));
+        }
+
+        return table;
+    }
+
+    private static void PrintMoves(bool json, IEnumerable<AliasMove> moves) =>
+        Print(
+            json,
+            moves.Select(m => (object)new { model = m.Model, alias = m.Alias, from = m.From, to = m.To, by = m.By, at = m.At }),
+            () =>
+            {
+                var table = new Table().AddColumns("model", "alias", "from", "to", "by", "at");
+                foreach (var m in moves)
+                {
+                    table.AddRow(m.Model, m.Alias, m.From?.ToString(CultureInfo.InvariantCulture) ?? "-", m.To?.ToString(CultureInfo.InvariantCulture) ?? "(removed)", m.By, $"{m.At:u}");
+                }
+
+                return table;
+            });
+
+    private static void Print(bool json, IEnumerable<object> rows, Func<Table> table)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            AnsiConsole.Write(table());
+        }
+    }
+
+    private static string AliasText(IReadOnlyDictionary<string, long> aliases) => string.Join(", ", aliases.Select(a => $"{a.Key}={a.Value}"));
+}
