@@ -17,6 +17,7 @@ internal static class ModelDockCli
         DemoModelCommand.Create(),
         FeaturesCommand.Create(),
         ModelsCommand.Create(),
+        EndpointsCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken = default)

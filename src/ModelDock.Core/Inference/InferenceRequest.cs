@@ -35,6 +35,28 @@ public sealed class InferenceRequest
     /// </summary>
     public bool RunInlineWhenIdle { get; init; }
 
+    /// <summary>The endpoint deployment the caller pins (header or metadata <c>x-modeldock-deployment</c>); null lets the traffic split choose.</summary>
+    public string? Deployment { get; init; }
+
+    /// <summary>This request sent to another model and version, everything else unchanged: how an endpoint hands it to a deployment.</summary>
+    internal InferenceRequest RoutedTo(string model, string version) => Copy(model, version, null);
+
+    /// <summary>This request pinned to an endpoint's deployment, as a transport reads it from a header.</summary>
+    internal InferenceRequest PinnedTo(string deployment) => Copy(ModelName, ModelVersion, deployment);
+
+    private InferenceRequest Copy(string model, string? version, string? deployment) => new()
+    {
+        ModelName = model,
+        ModelVersion = version,
+        Id = Id,
+        Inputs = Inputs,
+        Outputs = Outputs,
+        Parameters = Parameters,
+        Timeout = Timeout,
+        RunInlineWhenIdle = RunInlineWhenIdle,
+        Deployment = deployment,
+    };
+
     internal static readonly IReadOnlyDictionary<string, object> EmptyParameters = new Dictionary<string, object>();
 }
 

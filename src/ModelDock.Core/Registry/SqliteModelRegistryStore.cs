@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using ModelDock.Errors;
-using ModelDock.Features.Registry;
+using ModelDock.Storage;
 
 namespace ModelDock.Registry;
 
@@ -52,25 +52,19 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public SqliteModelRegistryStore(string dataDir)
     {
-        Directory.CreateDirectory(dataDir);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(dataDir, FeatureRegistry.DatabaseFileName),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
-        using var connection = Open();
-        Execute(connection, null, Schema);
+        _connectionString = SqliteDataFile.ConnectionString(dataDir);
+        using var connection = SqliteDataFile.Open(_connectionString);
+        SqliteDataFile.Execute(connection, null, Schema);
     }
 
     public string Name => "sqlite";
 
     public Task<ModelVersionInfo> AddVersionAsync(ModelVersionDraft draft, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var connection = Open();
+        using var connection = SqliteDataFile.Open(_connectionString);
         using var transaction = connection.BeginTransaction(deferred: false);
         var at = Text(now);
-        using (var insert = Command(connection, transaction, "INSERT INTO registry_models (name, next_version, created_at) VALUES ($model, 1, $at) ON CONFLICT (name) DO NOTHING"))
+        using (var insert = SqliteDataFile.Command(connection, transaction, "INSERT INTO registry_models (name, next_version, created_at) VALUES ($model, 1, $at) ON CONFLICT (name) DO NOTHING"))
         {
             insert.Parameters.AddWithValue("$model", draft.Model);
             insert.Parameters.AddWithValue("$at", at);
@@ -78,7 +72,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
         }
 
         long version;
-        using (var next = Command(connection, transaction, "UPDATE registry_models SET next_version = next_version + 1 WHERE name = $model RETURNING next_version - 1"))
+        using (var next = SqliteDataFile.Command(connection, transaction, "UPDATE registry_models SET next_version = next_version + 1 WHERE name = $model RETURNING next_version - 1"))
         {
             next.Parameters.AddWithValue("$model", draft.Model);
             version = Convert.ToInt64(next.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -87,7 +81,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
         var info = new ModelVersionInfo(
             draft.Model, version, draft.Artifact, draft.Signature, draft.Config, draft.Description,
             draft.Tags, draft.Metrics, draft.Lineage, draft.CreatedBy, now);
-        using (var write = Command(connection, transaction, $"""
+        using (var write = SqliteDataFile.Command(connection, transaction, $"""
             INSERT INTO registry_versions ({VersionColumns})
             VALUES ($model, $version, $sha256, $bytes, $signature, $config, $description, $tags, $metrics, $lineage, $by, $at)
             """))
@@ -114,8 +108,8 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<ModelVersionInfo> GetVersionAsync(string model, long version, CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        using var command = Command(connection, null, $"SELECT {VersionColumns} FROM registry_versions WHERE model = $model AND version = $version");
+        using var connection = SqliteDataFile.Open(_connectionString);
+        using var command = SqliteDataFile.Command(connection, null, $"SELECT {VersionColumns} FROM registry_versions WHERE model = $model AND version = $version");
         command.Parameters.AddWithValue("$model", model);
         command.Parameters.AddWithValue("$version", version);
         var found = ReadVersions(command);
@@ -128,8 +122,8 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<IReadOnlyList<ModelVersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        using var command = Command(connection, null, $"SELECT {VersionColumns} FROM registry_versions WHERE model = $model ORDER BY version");
+        using var connection = SqliteDataFile.Open(_connectionString);
+        using var command = SqliteDataFile.Command(connection, null, $"SELECT {VersionColumns} FROM registry_versions WHERE model = $model ORDER BY version");
         command.Parameters.AddWithValue("$model", model);
         var versions = ReadVersions(command);
         return Task.FromResult<IReadOnlyList<ModelVersionInfo>>(versions.Count > 0 || KnownModel(connection, model)
@@ -139,8 +133,8 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        using var command = Command(connection, null, "SELECT name FROM registry_models ORDER BY name");
+        using var connection = SqliteDataFile.Open(_connectionString);
+        using var command = SqliteDataFile.Command(connection, null, "SELECT name FROM registry_models ORDER BY name");
         using var reader = command.ExecuteReader();
         var names = new List<string>();
         while (reader.Read())
@@ -153,7 +147,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<AliasMove> SetAliasAsync(string model, string alias, long version, string by, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var connection = Open();
+        using var connection = SqliteDataFile.Open(_connectionString);
         using var transaction = connection.BeginTransaction(deferred: false);
         if (!VersionExists(connection, transaction, model, version))
         {
@@ -163,7 +157,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
         }
 
         var from = AliasTarget(connection, transaction, model, alias);
-        using (var set = Command(connection, transaction, """
+        using (var set = SqliteDataFile.Command(connection, transaction, """
             INSERT INTO registry_aliases (model, alias, version) VALUES ($model, $alias, $version)
             ON CONFLICT (model, alias) DO UPDATE SET version = excluded.version
             """))
@@ -182,11 +176,11 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<AliasMove> RemoveAliasAsync(string model, string alias, string by, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var connection = Open();
+        using var connection = SqliteDataFile.Open(_connectionString);
         using var transaction = connection.BeginTransaction(deferred: false);
         var from = AliasTarget(connection, transaction, model, alias)
             ?? throw ModelDockException.NotFound($"model '{model}' has no alias '{alias}'");
-        using (var remove = Command(connection, transaction, "DELETE FROM registry_aliases WHERE model = $model AND alias = $alias"))
+        using (var remove = SqliteDataFile.Command(connection, transaction, "DELETE FROM registry_aliases WHERE model = $model AND alias = $alias"))
         {
             remove.Parameters.AddWithValue("$model", model);
             remove.Parameters.AddWithValue("$alias", alias);
@@ -201,7 +195,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<long> ResolveAliasAsync(string model, string alias, CancellationToken cancellationToken)
     {
-        using var connection = Open();
+        using var connection = SqliteDataFile.Open(_connectionString);
         return Task.FromResult(AliasTarget(connection, null, model, alias)
             ?? throw ModelDockException.NotFound(KnownModel(connection, model)
                 ? $"model '{model}' has no alias '{alias}'"
@@ -210,8 +204,8 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<IReadOnlyDictionary<string, long>> GetAliasesAsync(string model, CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        using var command = Command(connection, null, "SELECT alias, version FROM registry_aliases WHERE model = $model ORDER BY alias");
+        using var connection = SqliteDataFile.Open(_connectionString);
+        using var command = SqliteDataFile.Command(connection, null, "SELECT alias, version FROM registry_aliases WHERE model = $model ORDER BY alias");
         command.Parameters.AddWithValue("$model", model);
         using var reader = command.ExecuteReader();
         var aliases = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -225,8 +219,8 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task<IReadOnlyList<AliasMove>> GetAliasHistoryAsync(string model, CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        using var command = Command(connection, null, """
+        using var connection = SqliteDataFile.Open(_connectionString);
+        using var command = SqliteDataFile.Command(connection, null, """
             SELECT model, alias, from_version, to_version, moved_by, moved_at FROM registry_alias_moves
             WHERE model = $model ORDER BY id
             """);
@@ -249,14 +243,14 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     public Task DeleteVersionAsync(string model, long version, CancellationToken cancellationToken)
     {
-        using var connection = Open();
+        using var connection = SqliteDataFile.Open(_connectionString);
         using var transaction = connection.BeginTransaction(deferred: false);
         if (!VersionExists(connection, transaction, model, version))
         {
             throw ModelDockException.NotFound($"model '{model}' has no version {version}");
         }
 
-        using (var users = Command(connection, transaction, "SELECT alias FROM registry_aliases WHERE model = $model AND version = $version ORDER BY alias"))
+        using (var users = SqliteDataFile.Command(connection, transaction, "SELECT alias FROM registry_aliases WHERE model = $model AND version = $version ORDER BY alias"))
         {
             users.Parameters.AddWithValue("$model", model);
             users.Parameters.AddWithValue("$version", version);
@@ -275,7 +269,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
             }
         }
 
-        using (var delete = Command(connection, transaction, "DELETE FROM registry_versions WHERE model = $model AND version = $version"))
+        using (var delete = SqliteDataFile.Command(connection, transaction, "DELETE FROM registry_versions WHERE model = $model AND version = $version"))
         {
             delete.Parameters.AddWithValue("$model", model);
             delete.Parameters.AddWithValue("$version", version);
@@ -288,14 +282,14 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     private static bool KnownModel(SqliteConnection connection, string model, SqliteTransaction? transaction = null)
     {
-        using var command = Command(connection, transaction, "SELECT 1 FROM registry_models WHERE name = $model");
+        using var command = SqliteDataFile.Command(connection, transaction, "SELECT 1 FROM registry_models WHERE name = $model");
         command.Parameters.AddWithValue("$model", model);
         return command.ExecuteScalar() is not null;
     }
 
     private static bool VersionExists(SqliteConnection connection, SqliteTransaction transaction, string model, long version)
     {
-        using var command = Command(connection, transaction, "SELECT 1 FROM registry_versions WHERE model = $model AND version = $version");
+        using var command = SqliteDataFile.Command(connection, transaction, "SELECT 1 FROM registry_versions WHERE model = $model AND version = $version");
         command.Parameters.AddWithValue("$model", model);
         command.Parameters.AddWithValue("$version", version);
         return command.ExecuteScalar() is not null;
@@ -303,7 +297,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     private static long? AliasTarget(SqliteConnection connection, SqliteTransaction? transaction, string model, string alias)
     {
-        using var command = Command(connection, transaction, "SELECT version FROM registry_aliases WHERE model = $model AND alias = $alias");
+        using var command = SqliteDataFile.Command(connection, transaction, "SELECT version FROM registry_aliases WHERE model = $model AND alias = $alias");
         command.Parameters.AddWithValue("$model", model);
         command.Parameters.AddWithValue("$alias", alias);
         return command.ExecuteScalar() is { } version ? Convert.ToInt64(version, CultureInfo.InvariantCulture) : null;
@@ -311,7 +305,7 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
 
     private static void RecordMove(SqliteConnection connection, SqliteTransaction transaction, AliasMove move)
     {
-        using var command = Command(connection, transaction, """
+        using var command = SqliteDataFile.Command(connection, transaction, """
             INSERT INTO registry_alias_moves (model, alias, from_version, to_version, moved_by, moved_at)
             VALUES ($model, $alias, $from, $to, $by, $at)
             """);
@@ -345,28 +339,6 @@ internal sealed class SqliteModelRegistryStore : IModelRegistryStore
         }
 
         return versions;
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;");
-        return connection;
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        using var command = Command(connection, transaction, sql);
-        command.ExecuteNonQuery();
     }
 
     private static string Text(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using ModelDock.Batching;
 using ModelDock.Errors;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
@@ -370,20 +369,8 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
             throw new InvalidDataException($"model file '{file}' not found");
         }
 
-        var backend = _loadBackend(file, config.Session);
-        try
-        {
-            var signature = SignatureResolver.Resolve(backend.Signature, config);
-            ModelWarmup.Run(backend, signature, config);
-            var statistics = _statistics.GetOrAdd((model, version), _ => new StatisticsCollector(_time));
-            var scheduler = InferenceSchedulers.Create(config.ToSchedulerOptions(), backend, statistics, _time);
-            return new ServingVersion(model, version, source, config, signature, backend, scheduler, statistics, OnDisposeFailed);
-        }
-        catch
-        {
-            backend.Dispose();
-            throw;
-        }
+        var statistics = _statistics.GetOrAdd((model, version), _ => new StatisticsCollector(_time));
+        return ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
     }
 
     private string FailModel(string model, string? fingerprint, string reason)

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Server.Errors;
 using ModelDock.Server.Grpc.Protocol;
@@ -59,7 +60,17 @@ internal sealed class InferenceGrpcService
     public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: true);
+        if (context.RequestHeaders.GetValue(EndpointRouter.DeploymentHeader) is { Length: > 0 } pinned)
+        {
+            inference = inference.PinnedTo(pinned);
+        }
+
         var response = await _server.InferAsync(inference, context.CancellationToken);
+        if (response.Parameters.TryGetValue(EndpointRouter.DeploymentParameter, out var deployment))
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { EndpointRouter.DeploymentHeader, (string)deployment } });
+        }
+
         return GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0);
     }
 

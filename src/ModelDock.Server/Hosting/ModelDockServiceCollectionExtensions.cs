@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModelDock.Endpoints;
+using ModelDock.Registry;
 using ModelDock.Repository;
 using ModelDock.Runtime;
 using ModelDock.Server.Admission;
@@ -52,7 +54,8 @@ public static class ModelDockServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelDockServerOptions>, ModelDockServerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServingTable>();
-        services.TryAddSingleton<IInferenceService, InferenceService>();
+        services.TryAddSingleton<InferenceService>();
+        services.TryAddSingleton<IInferenceService>(sp => sp.GetRequiredService<InferenceService>());
         services.TryAddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxInflightRequestBytes));
         services.AddInferenceAdmission();
 
@@ -92,14 +95,79 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FolderModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ModelBackendLoader>()));
-        services.TryAddSingleton<IModelRepositoryControl>(sp => sp.GetRequiredService<FolderModelSource>());
+        services.Replace(ServiceDescriptor.Singleton<IModelRepositoryControl>(sp => sp.GetRequiredService<FolderModelSource>()));
         services.AddHostedService<FolderModelSourceService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Serves the registry's endpoints from <see cref="RegistryOptions.DataDir"/>: requests to an endpoint's name are
+    /// routed to its deployments by traffic split, and changes to the endpoints (from this process, the CLI or another
+    /// replica) are picked up within <see cref="RegistryOptions.PollInterval"/>.
+    /// </summary>
+    public static IModelDockBuilder AddRegistryEndpoints(this IModelDockBuilder builder, Action<RegistryOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<RegistryOptions>().BindConfiguration(ConfigurationSection + ":Registry").ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.Validate(o => !string.IsNullOrWhiteSpace(o.DataDir) && o.PollInterval > TimeSpan.Zero, "ModelDock:Registry needs a DataDir and a positive PollInterval.");
+        services.TryAddSingleton<ITrafficRandom, ThreadLocalTrafficRandom>();
+        services.TryAddSingleton(sp =>
+        {
+            var dataDir = sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir;
+            return new ModelRegistry(
+                new SqliteModelRegistryStore(dataDir),
+                new FileArtifactStore(Path.Combine(dataDir, "artifacts")),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<ModelBackendLoader>());
+        });
+        services.TryAddSingleton<IEndpointStore>(sp => new SqliteEndpointStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir));
+        services.TryAddSingleton(sp => new RegistryModelSource(
+            sp.GetRequiredService<ModelRegistry>(),
+            sp.GetRequiredService<ServingTable>(),
+            Path.Combine(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir, "cache"),
+            sp.GetRequiredService<ILogger<RegistryModelSource>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ModelBackendLoader>()));
+        services.TryAddSingleton(sp => new EndpointRouter(sp.GetRequiredService<InferenceService>(), sp.GetRequiredService<ITrafficRandom>()));
+        services.Replace(ServiceDescriptor.Singleton<IInferenceService>(sp => sp.GetRequiredService<EndpointRouter>()));
+        services.TryAddSingleton(sp => new EndpointSync(
+            sp.GetRequiredService<IEndpointStore>(),
+            sp.GetRequiredService<RegistryModelSource>(),
+            sp.GetRequiredService<EndpointRouter>(),
+            sp.GetRequiredService<IOptions<RegistryOptions>>().Value.PollInterval,
+            sp.GetRequiredService<ILogger<EndpointSync>>()));
+        services.AddHostedService<EndpointSyncService>();
+
+        // Without a repository folder, the index and statistics come from what is served.
+        services.TryAddSingleton<IModelRepositoryControl>(sp => new TableRepositoryControl(sp.GetRequiredService<ServingTable>()));
         return builder;
     }
 
     private sealed class ModelDockBuilder(IServiceCollection services) : IModelDockBuilder
     {
         public IServiceCollection Services { get; } = services;
+    }
+
+    /// <summary>Loads the endpoints' versions once the ports are bound, like the folder source, and polls for changes after.</summary>
+    private sealed class EndpointSyncService(EndpointSync sync) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => sync.StartAsync(cancellationToken);
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => sync.DisposeAsync().AsTask();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Serving;
 
@@ -40,7 +41,13 @@ internal sealed class InferHandler
             request = headerLength == 0 ? ParseRaw(model, version, bytes) : InferRequestParser.Parse(model, version, bytes, headerLength.Value);
         }
 
-        var response = await _server.InferAsync(request.Request, aborted);
+        var inference = context.Request.Headers[EndpointRouter.DeploymentHeader] is [{ Length: > 0 } pinned] ? request.Request.PinnedTo(pinned) : request.Request;
+        var response = await _server.InferAsync(inference, aborted);
+        if (response.Parameters.TryGetValue(EndpointRouter.DeploymentParameter, out var deployment))
+        {
+            context.Response.Headers[EndpointRouter.DeploymentHeader] = (string)deployment;
+        }
+
         await InferResponseWriter.WriteAsync(context.Response, request, response, aborted);
     }
 

@@ -37,7 +37,7 @@ internal static class ModelsCommand
         var tags = KeyValues("--tag", "A tag, key=value (repeatable).");
         var metrics = KeyValues("--metric", "An evaluation metric, key=number (repeatable).");
         var lineage = KeyValues("--lineage", "Where the version came from, key=value (repeatable): training_data, training_data_sha256, feature_service, code_revision, parameters...");
-        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
         var command = new Command("register", "Registers the next version of a model; the file must load in ONNX Runtime.")
         {
             name, file, folder, config, description, tags, metrics, lineage, dataDir, json,
@@ -68,7 +68,7 @@ internal static class ModelsCommand
             var registered = parse.GetValue(folder) is { } dir
                 ? await registry.RegisterFolderAsync(dir.FullName, request, cancellationToken)
                 : [await registry.RegisterAsync(request, cancellationToken)];
-            Print(parse.GetValue(json), registered.Select(Describe), () => VersionsTable(registered));
+            CommandOutput.Print(parse.GetValue(json), registered.Select(Describe), () => VersionsTable(registered));
             return ExitCodes.Ok;
         });
         return command;
@@ -76,7 +76,7 @@ internal static class ModelsCommand
 
     private static Command List()
     {
-        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
         var command = new Command("list", "Lists registered models with their latest version and aliases.") { dataDir, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -88,7 +88,7 @@ internal static class ModelsCommand
                 rows.Add((model, versions.Count > 0 ? versions[^1].Version : null, versions.Count, await store.GetAliasesAsync(model, cancellationToken)));
             }
 
-            Print(
+            CommandOutput.Print(
                 parse.GetValue(json),
                 rows.Select(r => (object)new { model = r.Model, latest_version = r.Latest, versions = r.Count, aliases = r.Aliases }),
                 () =>
@@ -109,7 +109,7 @@ internal static class ModelsCommand
     private static Command Show()
     {
         var reference = new Argument<string>("model") { Description = "MODEL (every version), MODEL:VERSION or MODEL@ALIAS." };
-        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
         var command = new Command("show", "Shows versions with their signature, hash, tags, metrics and lineage.") { reference, dataDir, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -118,7 +118,7 @@ internal static class ModelsCommand
             IReadOnlyList<ModelVersionInfo> versions = selector is null
                 ? await registry.Store.ListVersionsAsync(model, cancellationToken)
                 : [await registry.GetAsync(model, selector, cancellationToken)];
-            Print(parse.GetValue(json), versions.Select(Describe), () => VersionsTable(versions));
+            CommandOutput.Print(parse.GetValue(json), versions.Select(Describe), () => VersionsTable(versions));
             return ExitCodes.Ok;
         });
         return command;
@@ -129,7 +129,7 @@ internal static class ModelsCommand
         var model = new Argument<string>("model") { Description = "The model." };
         var alias = new Argument<string>("alias") { Description = "The alias, e.g. champion." };
         var version = new Argument<long>("version") { Description = "The version it points at from now on." };
-        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
         var command = new Command("alias", "Points an alias at a version (creating or moving it); the move is recorded.") { model, alias, version, dataDir, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -144,7 +144,7 @@ internal static class ModelsCommand
     {
         var model = new Argument<string>("model") { Description = "The model." };
         var alias = new Argument<string>("alias") { Description = "The alias to remove." };
-        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
         var command = new Command("unalias", "Removes an alias; the removal is recorded.") { model, alias, dataDir, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -158,7 +158,7 @@ internal static class ModelsCommand
     private static Command Aliases()
     {
         var model = new Argument<string>("model") { Description = "The model." };
-        var (dataDir, json) = (CommonOptions.DataDir(), Json());
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
         var command = new Command("aliases", "Lists every move of the model's aliases: who, when, from, to.") { model, dataDir, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -204,8 +204,6 @@ internal static class ModelsCommand
     }
 
     private static Option<string[]> KeyValues(string name, string description) => new(name) { Description = description, AllowMultipleArgumentsPerToken = false };
-
-    private static Option<bool> Json() => new("--json") { Description = "Print JSON instead of a table." };
 
     private static Dictionary<string, T> ParsePairs<T>(string[]? pairs, string flag, Func<string, T> value)
     {
@@ -269,7 +267,7 @@ internal static class ModelsCommand
     }
 
     private static void PrintMoves(bool json, IEnumerable<AliasMove> moves) =>
-        Print(
+        CommandOutput.Print(
             json,
             moves.Select(m => (object)new { model = m.Model, alias = m.Alias, from = m.From, to = m.To, by = m.By, at = m.At }),
             () =>
@@ -282,18 +280,6 @@ internal static class ModelsCommand
 
                 return table;
             });
-
-    private static void Print(bool json, IEnumerable<object> rows, Func<Table> table)
-    {
-        if (json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
-        }
-        else
-        {
-            AnsiConsole.Write(table());
-        }
-    }
 
     private static string AliasText(IReadOnlyDictionary<string, long> aliases) => string.Join(", ", aliases.Select(a => $"{a.Key}={a.Value}"));
 }

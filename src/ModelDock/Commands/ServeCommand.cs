@@ -4,11 +4,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.WindowsServices;
 using Microsoft.Extensions.Logging;
+using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Features.Registry;
 using ModelDock.Onnx;
+using ModelDock.Registry;
 using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
 using ModelDock.Serving;
@@ -73,9 +75,9 @@ internal static class ServeCommand
         });
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(repository) is null) == !result.GetValue(demo))
+            if (result.GetValue(repository) is not null && result.GetValue(demo))
             {
-                result.AddError("Give exactly one of --model-repository DIR or --demo.");
+                result.AddError("Give at most one of --model-repository DIR or --demo (with neither, only the registry's endpoints are served).");
             }
 
             if (CommonOptions.ParsedValue(result, pollSeconds) < 0)
@@ -92,6 +94,7 @@ internal static class ServeCommand
         command.SetAction((parse, cancellationToken) => RunAsync(
             new ServeSettings(
                 parse.GetValue(repository)?.FullName,
+                parse.GetValue(demo),
                 parse.GetValue(dataDir)!.FullName,
                 Given(parse, pollSeconds) ? parse.GetValue(pollSeconds) : null,
                 GivenSettings(parse, [
@@ -111,7 +114,7 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(ServeSettings settings, Func<Task<IOnlineStore>> openOnlineStore, CancellationToken cancellationToken)
     {
-        var modelRepository = settings.ModelRepository ?? Path.Combine(settings.DataDir, "demo-models");
+        var modelRepository = settings.Demo ? Path.Combine(settings.DataDir, "demo-models") : settings.ModelRepository;
         var features = LoadAppliedFeatures(settings.DataDir);
         var onlineStore = features is null ? null : await OpenOnlineStoreAsync(openOnlineStore);
 
@@ -129,16 +132,20 @@ internal static class ServeCommand
                     // Each is a no-op unless the process was started by the Windows service manager or by systemd.
                     builder.Services.AddWindowsService(service => service.ServiceName = "ModelDock");
                     builder.Services.AddSystemd();
-                    builder.Services.AddModelDock().AddModelRepository(repository =>
+                    var modelDock = builder.Services.AddModelDock().AddRegistryEndpoints(registry => registry.DataDir = settings.DataDir);
+                    if (modelRepository is not null)
                     {
-                        repository.RepositoryPath = modelRepository;
-                        if (settings.PollSeconds is { } seconds)
+                        modelDock.AddModelRepository(repository =>
                         {
-                            repository.PollInterval = TimeSpan.FromSeconds(seconds);
-                        }
+                            repository.RepositoryPath = modelRepository;
+                            if (settings.PollSeconds is { } seconds)
+                            {
+                                repository.PollInterval = TimeSpan.FromSeconds(seconds);
+                            }
 
-                        repository.PollInterval ??= TimeSpan.FromSeconds(DefaultPollSeconds);
-                    });
+                            repository.PollInterval ??= TimeSpan.FromSeconds(DefaultPollSeconds);
+                        });
+                    }
                     builder.Logging.AddModelDockConsole();
 
                     // Per-request ASP.NET logs cost throughput and say nothing the statistics extension does not.
@@ -166,12 +173,12 @@ internal static class ServeCommand
 
         await using (web)
         {
-            if (settings.ModelRepository is null)
+            if (settings.Demo)
             {
-                WriteDemoRepository(modelRepository);
+                WriteDemoRepository(modelRepository!);
             }
 
-            if (!Directory.Exists(modelRepository))
+            if (modelRepository is not null && !Directory.Exists(modelRepository))
             {
                 throw new CommandFailedException(ExitCodes.ModelRepository, $"model repository '{modelRepository}' does not exist or is not a folder (--model-repository)");
             }
@@ -193,12 +200,15 @@ internal static class ServeCommand
                 throw new CommandFailedException(ExitCodes.ModelRepository, $"cannot read the model repository '{modelRepository}': {e.Message} (--model-repository)", e);
             }
 
-            var index = web.App.Services.GetRequiredService<IModelRepositoryControl>().GetRepositoryIndex(readyOnly: false);
+            var index = web.App.Services.GetRequiredService<IModelRepositoryControl>().GetRepositoryIndex(readyOnly: false)
+                .Where(e => !e.Name.StartsWith(RegistryModelSource.Prefix, StringComparison.Ordinal)).ToList();
             web.App.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelDock.Serve").LogInformation(
-                "Serving {Ready} of {Models} models from {Repository}{Features}. Press Ctrl+C to stop.",
+                "Serving {Ready} of {Models} models from {Repository} and {Endpoints} endpoints from the registry in {DataDir}{Features}. Press Ctrl+C to stop.",
                 index.Where(e => e.State == VersionStatus.Ready).Select(e => e.Name).Distinct(StringComparer.Ordinal).Count(),
                 index.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count(),
-                modelRepository,
+                modelRepository ?? "no repository folder",
+                web.App.Services.GetRequiredService<EndpointRouter>().Routes.Count,
+                settings.DataDir,
                 features is null ? string.Empty : $", and {features.FeatureViews.Count} feature views on the {onlineStore!.Name} online store");
             await web.App.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;
@@ -284,5 +294,5 @@ internal static class ServeCommand
         }
     }
 
-    private sealed record ServeSettings(string? ModelRepository, string DataDir, double? PollSeconds, Dictionary<string, string?> Overrides);
+    private sealed record ServeSettings(string? ModelRepository, bool Demo, string DataDir, double? PollSeconds, Dictionary<string, string?> Overrides);
 }

@@ -4,8 +4,10 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using ModelDock.Cli;
+using ModelDock.Endpoints;
 using ModelDock.Features.Registry;
 using ModelDock.Onnx;
+using ModelDock.Registry;
 using ModelDock.Server.Hosting;
 using ModelDock.Testing;
 using Xunit;
@@ -46,8 +48,38 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(ExitCodes.Ok, await run);
     }
 
+    [Fact]
+    public async Task Serve_NoRepositoryFolder_ServesTheRegistrysEndpointsFromTheDataFolder()
+    {
+        var model = DemoModels.Mlp([8, 3], seed: 41);
+        var file = Path.Combine(Directory.CreateDirectory(_dataDir).FullName, "fraud.onnx");
+        await File.WriteAllBytesAsync(file, model.Onnx);
+        var registry = new ModelRegistry(new SqliteModelRegistryStore(_dataDir), new FileArtifactStore(Path.Combine(_dataDir, "artifacts")), TimeProvider.System);
+        await registry.RegisterAsync(new RegistrationRequest("fraud", file), default);
+        var endpoints = new EndpointManager(new SqliteEndpointStore(_dataDir), registry, TimeProvider.System);
+        await endpoints.CreateAsync("risk", "test", default);
+        await endpoints.DeployAsync("risk", "blue", "fraud:1", force: false, "test", default);
+        var httpPort = LoopbackPorts.Free();
+        using var stop = new CancellationTokenSource();
+        var run = Invoke(stop.Token, "serve", "--data-dir", _dataDir, "--http-port", $"{httpPort}", "--grpc-port", $"{LoopbackPorts.Free()}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
+
+        await WaitUntilReadyAsync(http, run);
+        var input = ReferenceMath.RandomInputs(8, seed: 5);
+        using var response = await http.PostAsJsonAsync(
+            "v2/models/risk/infer", new { inputs = new[] { new { name = DemoModels.MlpInput, shape = new[] { 1, 8 }, datatype = "FP32", data = input } } });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var actual = body.RootElement.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+
+        Assert.Equal("blue", Assert.Single(response.Headers.GetValues("x-modeldock-deployment")));
+        Assert.All(ReferenceMath.MlpForward(model.LayerSizes, model.Weights, model.Biases, input, 1).Zip(actual), p => Assert.Equal(p.First, p.Second, tolerance: 1e-5));
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Ok, await run);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
     [Theory]
-    [InlineData("serve")]
     [InlineData("serve", "--demo", "--model-repository", "models")]
     [InlineData("serve", "--demo", "--repository-poll-secs", "-1")]
     [InlineData("serve", "--demo", "--repository-poll-secs", "often")]

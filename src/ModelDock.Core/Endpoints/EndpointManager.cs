@@ -1,0 +1,175 @@
+using System.Globalization;
+using ModelDock.Errors;
+using ModelDock.Registry;
+using ModelDock.Tensors;
+
+namespace ModelDock.Endpoints;
+
+/// <summary>
+/// Changes to endpoints, each validated whole against the registry before it is written as a new revision: a change
+/// that fails leaves the endpoint exactly as it was and says which field is wrong.
+/// </summary>
+internal sealed class EndpointManager
+{
+    private readonly IEndpointStore _store;
+    private readonly ModelRegistry _registry;
+    private readonly TimeProvider _time;
+
+    public EndpointManager(IEndpointStore store, ModelRegistry registry, TimeProvider time)
+    {
+        _store = store;
+        _registry = registry;
+        _time = time;
+    }
+
+    public IEndpointStore Store => _store;
+
+    public Task<EndpointDefinition> CreateAsync(string name, string by, CancellationToken cancellationToken)
+    {
+        ModelRegistry.CheckName(name, "endpoint");
+        return _store.CreateAsync(name, by, _time.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds a deployment or points an existing one at another version. The first deployment takes all traffic; a later
+    /// one takes none until the traffic is changed. The version's signature must match the other deployments' unless
+    /// <paramref name="force"/>.
+    /// </summary>
+    /// <param name="modelReference"><c>MODEL:VERSION</c> or <c>MODEL@ALIAS</c>; an alias is resolved now and the version pinned.</param>
+    public async Task<EndpointDefinition> DeployAsync(string endpoint, string deployment, string modelReference, bool force, string by, CancellationToken cancellationToken)
+    {
+        ModelRegistry.CheckName(deployment, "deployment");
+        var (model, selector, alias) = ParseModelReference(modelReference);
+        var version = await _registry.GetAsync(model, selector, cancellationToken).ConfigureAwait(false);
+        var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        if (!force)
+        {
+            foreach (var other in current.Deployments.Where(d => d.Name != deployment))
+            {
+                var otherVersion = await _registry.Store.GetVersionAsync(other.Model, other.Version, cancellationToken).ConfigureAwait(false);
+                if ((Incompatibility(otherVersion.Signature.Inputs, version.Signature.Inputs, "input") ?? Incompatibility(otherVersion.Signature.Outputs, version.Signature.Outputs, "output")) is { } problem)
+                {
+                    throw ModelDockException.InvalidInput(
+                        $"model: {model}:{version.Version} does not fit endpoint '{endpoint}', whose deployment '{other.Name}' serves {other.Model}:{other.Version}: {problem}; deploy with --force to allow it");
+                }
+            }
+        }
+
+        var spec = new DeploymentSpec(deployment, model, version.Version, alias);
+        var replaced = current.Find(deployment) is not null;
+        var deployments = replaced
+            ? current.Deployments.Select(d => d.Name == deployment ? spec : d).ToList()
+            : [.. current.Deployments, spec];
+        var traffic = current.Deployments.Count == 0
+            ? new Dictionary<string, int> { [deployment] = 100 }
+            : new Dictionary<string, int>(current.Traffic.ToDictionary(), StringComparer.Ordinal) { [deployment] = current.Traffic.GetValueOrDefault(deployment) };
+        var change = $"deploy {deployment} = {model}:{version.Version}{(alias is null ? string.Empty : $" (@{alias})")}";
+        return await SaveAsync(current, deployments, traffic, change, by, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the percentage of every deployment at once: each named deployment must exist, and the percentages must sum to 100.</summary>
+    public async Task<EndpointDefinition> SetTrafficAsync(string endpoint, IReadOnlyDictionary<string, int> weights, string by, CancellationToken cancellationToken)
+    {
+        var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        foreach (var (name, weight) in weights)
+        {
+            if (current.Find(name) is null)
+            {
+                throw ModelDockException.InvalidInput(
+                    $"traffic: endpoint '{endpoint}' has no deployment '{name}' (it has {Names(current)})");
+            }
+
+            if (weight is < 0 or > 100)
+            {
+                throw ModelDockException.InvalidInput($"traffic: {name}={weight} must be between 0 and 100");
+            }
+        }
+
+        if (weights.Values.Sum() != 100)
+        {
+            throw ModelDockException.InvalidInput(
+                $"traffic: the percentages sum to {weights.Values.Sum()}, not 100 ({string.Join(", ", weights.Select(w => $"{w.Key}={w.Value}"))})");
+        }
+
+        var traffic = current.Deployments.ToDictionary(d => d.Name, d => weights.GetValueOrDefault(d.Name), StringComparer.Ordinal);
+        var change = "traffic " + string.Join(" ", traffic.Select(t => $"{t.Key}={t.Value}"));
+        return await SaveAsync(current, current.Deployments, traffic, change, by, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes a deployment that takes no traffic.</summary>
+    public async Task<EndpointDefinition> RemoveDeploymentAsync(string endpoint, string deployment, string by, CancellationToken cancellationToken)
+    {
+        var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        if (current.Find(deployment) is null)
+        {
+            throw ModelDockException.NotFound($"endpoint '{endpoint}' has no deployment '{deployment}' (it has {Names(current)})");
+        }
+
+        if (current.Traffic.GetValueOrDefault(deployment) > 0)
+        {
+            throw new ModelDockException(
+                ErrorKind.Conflict,
+                $"deployment '{deployment}' of endpoint '{endpoint}' takes {current.Traffic[deployment]}% of the traffic; move it elsewhere first");
+        }
+
+        var deployments = current.Deployments.Where(d => d.Name != deployment).ToList();
+        var traffic = current.Traffic.Where(t => t.Key != deployment).ToDictionary(StringComparer.Ordinal);
+        return await SaveAsync(current, deployments, traffic, $"remove {deployment}", by, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes the revision before the current one current again, as a new revision.</summary>
+    public async Task<EndpointDefinition> RollbackAsync(string endpoint, string by, CancellationToken cancellationToken)
+    {
+        var history = await _store.HistoryAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        var previous = history.LastOrDefault(r => r.Revision < current.Revision)
+            ?? throw new ModelDockException(ErrorKind.Conflict, $"endpoint '{endpoint}' has no earlier revision to roll back to");
+        return await SaveAsync(current, previous.Deployments, previous.Traffic, $"rollback to revision {previous.Revision}", by, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>MODEL:VERSION or MODEL@ALIAS, as the version selector <see cref="ModelRegistry.GetAsync"/> takes and the alias, if any.</summary>
+    internal static (string Model, string Selector, string? Alias) ParseModelReference(string text)
+    {
+        var at = text.IndexOfAny([':', '@']);
+        if (at <= 0 || at == text.Length - 1)
+        {
+            throw ModelDockException.InvalidInput($"model: '{text}' is not MODEL:VERSION or MODEL@ALIAS");
+        }
+
+        var (model, selector) = (text[..at], text[(at + 1)..]);
+        if (text[at] == ':' && !long.TryParse(selector, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            throw ModelDockException.InvalidInput($"model: '{text}' has a version that is not a number (use MODEL@ALIAS for an alias)");
+        }
+
+        return (model, selector, text[at] == '@' ? selector : null);
+    }
+
+    private Task<EndpointDefinition> SaveAsync(
+        EndpointDefinition current, IReadOnlyList<DeploymentSpec> deployments, IReadOnlyDictionary<string, int> traffic, string change, string by, CancellationToken cancellationToken) =>
+        _store.SaveAsync(current with { Deployments = deployments, Traffic = traffic, ChangedBy = by, ChangedAt = _time.GetUtcNow(), Change = change }, current.Revision, cancellationToken);
+
+    private static string Names(EndpointDefinition endpoint) =>
+        endpoint.Deployments.Count == 0 ? "none" : string.Join(", ", endpoint.Deployments.Select(d => d.Name));
+
+    /// <summary>Why two signatures' tensors differ (names, datatypes, ranks, fixed dimensions), or null when a client of one can call the other.</summary>
+    private static string? Incompatibility(IReadOnlyList<TensorSpec> existing, IReadOnlyList<TensorSpec> proposed, string what)
+    {
+        foreach (var tensor in existing)
+        {
+            var match = proposed.FirstOrDefault(p => p.Name == tensor.Name);
+            if (match is null)
+            {
+                return $"{what} '{tensor.Name}' is missing";
+            }
+
+            if (match.DataType != tensor.DataType || match.Shape.Length != tensor.Shape.Length
+                || match.Shape.Zip(tensor.Shape).Any(d => d.First != d.Second && d.First != -1 && d.Second != -1))
+            {
+                return $"{what} '{tensor.Name}' is {match.DataType.ToWireName()}[{string.Join(",", match.Shape)}], not {tensor.DataType.ToWireName()}[{string.Join(",", tensor.Shape)}]";
+            }
+        }
+
+        return null;
+    }
+}

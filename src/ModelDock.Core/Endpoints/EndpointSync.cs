@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Logging;
+using ModelDock.Registry;
+
+namespace ModelDock.Endpoints;
+
+/// <summary>
+/// Keeps the router and the served versions in step with the endpoint store, whoever changed it (this server, the CLI,
+/// another replica): it polls the store's change counter and, on a change, loads every version the endpoints name,
+/// then swaps the routes, then retires the versions no route names. An endpoint whose new revision cannot be loaded
+/// keeps routing as before, and the failure is logged.
+/// </summary>
+internal sealed partial class EndpointSync : IAsyncDisposable
+{
+    private readonly IEndpointStore _store;
+    private readonly RegistryModelSource _source;
+    private readonly EndpointRouter _router;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _applied = -1;
+    private int _disposed;
+    private Task _loop = Task.CompletedTask;
+
+    public EndpointSync(IEndpointStore store, RegistryModelSource source, EndpointRouter router, TimeSpan interval, ILogger logger)
+    {
+        _store = store;
+        _source = source;
+        _router = router;
+        _interval = interval;
+        _logger = logger;
+    }
+
+    /// <summary>Applies the store as it is now, then keeps polling it.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await SyncAsync(cancellationToken).ConfigureAwait(false);
+        _loop = PollAsync(_stopping.Token);
+    }
+
+    /// <summary>Applies whatever changed since the last call; returns at once when nothing did.</summary>
+    public async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var counter = await _store.ChangeCounterAsync(cancellationToken).ConfigureAwait(false);
+            if (counter == _applied)
+            {
+                return;
+            }
+
+            var endpoints = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
+            var failures = await _source.LoadAsync(endpoints.SelectMany(Versions), cancellationToken).ConfigureAwait(false);
+            var routes = new List<EndpointRoute>();
+            foreach (var endpoint in endpoints)
+            {
+                var failed = Versions(endpoint).Where(failures.ContainsKey).ToList();
+                if (failed.Count == 0)
+                {
+                    routes.Add(new EndpointRoute(endpoint));
+                    continue;
+                }
+
+                var reasons = string.Join("; ", failed.Select(v => $"{v.Model}:{v.Version}: {failures[v]}"));
+                LogKept(_logger, endpoint.Name, endpoint.Revision, reasons);
+                if (_router.Routes.TryGetValue(endpoint.Name, out var previous))
+                {
+                    routes.Add(previous);
+                }
+            }
+
+            _router.Publish(routes);
+            _source.RetireExcept(routes.SelectMany(r => Versions(r.Definition)).ToHashSet());
+            _applied = counter;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private static IEnumerable<(string Model, long Version)> Versions(EndpointDefinition endpoint) => endpoint.Deployments.Select(d => (d.Model, d.Version));
+
+    private async Task PollAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SyncAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSyncFailed(_logger, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Error, Message = "Endpoint {Endpoint} revision {Revision} could not be loaded and keeps its previous routes: {Reasons}")]
+    private static partial void LogKept(ILogger logger, string endpoint, long revision, string reasons);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Reading the endpoints failed; serving the routes as they were: {Reason}")]
+    private static partial void LogSyncFailed(ILogger logger, string reason);
+}

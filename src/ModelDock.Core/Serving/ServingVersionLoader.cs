@@ -1,0 +1,36 @@
+using ModelDock.Batching;
+using ModelDock.Repository;
+using ModelDock.Runtime;
+
+namespace ModelDock.Serving;
+
+/// <summary>Turns a model file and its config into a warmed, ready <see cref="ServingVersion"/>; every model source loads through it.</summary>
+internal static class ServingVersionLoader
+{
+    /// <param name="source">What the version was loaded from, compared by the source to notice a change.</param>
+    public static ServingVersion Load(
+        string model,
+        long version,
+        string file,
+        ModelConfig config,
+        string source,
+        ModelBackendLoader loadBackend,
+        StatisticsCollector statistics,
+        TimeProvider time,
+        Action<ServingVersion, Exception> onDisposeFailed)
+    {
+        var backend = loadBackend(file, config.Session);
+        try
+        {
+            var signature = SignatureResolver.Resolve(backend.Signature, config);
+            ModelWarmup.Run(backend, signature, config);
+            var scheduler = InferenceSchedulers.Create(config.ToSchedulerOptions(), backend, statistics, time);
+            return new ServingVersion(model, version, source, config, signature, backend, scheduler, statistics, onDisposeFailed);
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelDock.Endpoints;
+using ModelDock.Inference;
+using ModelDock.Onnx;
+using ModelDock.Registry;
+using ModelDock.Server.Grpc.Protocol;
+using ModelDock.Server.Hosting;
+using ModelDock.Server.Tests.Infrastructure;
+using ModelDock.Serving;
+using ModelDock.Tensors;
+using ModelDock.Testing;
+using ModelDock.Testing.Features;
+using Xunit;
+
+namespace ModelDock.Server.Tests.Endpoints;
+
+/// <summary>
+/// Endpoints served from the registry by a real host: answers name the deployment and version that computed them,
+/// splits follow their weights, and every change (made by another process, as the CLI does) is picked up whole.
+/// </summary>
+public sealed class EndpointRoutingTests : IAsyncLifetime
+{
+    private const string Endpoint = "risk";
+    private static readonly int[] Layers = [8, 16, 3];
+
+    private readonly TempFolder _data = new();
+    private readonly Dictionary<long, MlpModel> _versions = [];
+    private ModelRegistry _registry = null!;
+    private EndpointManager _endpoints = null!;
+    private ModelDockHost _host = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _registry = new ModelRegistry(new SqliteModelRegistryStore(_data.Path), new FileArtifactStore(Path.Combine(_data.Path, "artifacts")), TimeProvider.System);
+        _endpoints = new EndpointManager(new SqliteEndpointStore(_data.Path), _registry, TimeProvider.System);
+        await RegisterAsync(seed: 31);
+        await RegisterAsync(seed: 32);
+        await _endpoints.CreateAsync(Endpoint, "test", default);
+        await _endpoints.DeployAsync(Endpoint, "blue", "fraud:1", force: false, "test", default);
+        await _endpoints.DeployAsync(Endpoint, "green", "fraud:2", force: false, "test", default);
+
+        _host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b =>
+        {
+            b.Services.AddModelDock().AddRegistryEndpoints(r => (r.DataDir, r.PollInterval) = (_data.Path, TimeSpan.FromMilliseconds(100)));
+            b.Logging.ClearProviders();
+        });
+        await _host.StartAsync();
+        _http = new HttpClient { BaseAddress = _host.HttpAddress };
+    }
+
+    [Fact]
+    public async Task Infer_SplitEndpoint_EveryAnswerNamesItsDeploymentAndIsComputedByThatVersion()
+    {
+        await ChangeAsync(() => _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["blue"] = 50, ["green"] = 50 }, "test", default));
+        var seen = new HashSet<string>();
+
+        for (var i = 0; i < 100; i++)
+        {
+            var input = ReferenceMath.RandomInputs(8, seed: i);
+            using var response = await _http.PostAsJsonAsync(
+                $"v2/models/{Endpoint}/infer", new { inputs = new[] { new { name = DemoModels.MlpInput, shape = new[] { 1, 8 }, datatype = "FP32", data = input } } });
+            response.EnsureSuccessStatusCode();
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var deployment = Assert.Single(response.Headers.GetValues(EndpointRouter.DeploymentHeader));
+            var version = long.Parse(body.RootElement.GetProperty("model_version").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var model = _versions[version];
+            var expected = ReferenceMath.MlpForward(model.LayerSizes, model.Weights, model.Biases, input, 1);
+            var actual = body.RootElement.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+
+            Assert.Equal(Endpoint, body.RootElement.GetProperty("model_name").GetString());
+            Assert.Equal(deployment, body.RootElement.GetProperty("parameters").GetProperty("deployment").GetString());
+            Assert.Equal(deployment == "blue" ? 1 : 2, version);
+            Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second, tolerance: 1e-5));
+            seen.Add(deployment);
+        }
+
+        Assert.Equal(["blue", "green"], seen.Order());
+    }
+
+    [Fact]
+    public async Task TrafficSplit_90To10Over10000Requests_WithinBinomialBounds()
+    {
+        await ChangeAsync(() => _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["blue"] = 90, ["green"] = 10 }, "test", default));
+        var inference = _host.App.Services.GetRequiredService<IInferenceService>();
+        var green = 0;
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            var response = await inference.InferAsync(Request(), default);
+            green += (string)response.Parameters[EndpointRouter.DeploymentParameter] == "green" ? 1 : 0;
+        }
+
+        // Two-sided p = 0.001 for Binomial(10000, 0.1): mean 1000, standard deviation 30, |z| < 3.29.
+        Assert.InRange(green, 1000 - 99, 1000 + 99);
+    }
+
+    [Fact]
+    public async Task Changes_MadeElsewhere_FirstAnswerAfterEachComesFromTheNewConfiguration()
+    {
+        var inference = _host.App.Services.GetRequiredService<IInferenceService>();
+        async Task<string> FirstAnswerAsync() => (string)(await inference.InferAsync(Request(), default)).Parameters[EndpointRouter.DeploymentParameter];
+
+        Assert.Equal("blue", await FirstAnswerAsync());
+        await ChangeAsync(() => _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["green"] = 100 }, "test", default));
+        Assert.Equal("green", await FirstAnswerAsync());
+        await ChangeAsync(() => _endpoints.RollbackAsync(Endpoint, "test", default));
+        Assert.Equal("blue", await FirstAnswerAsync());
+        await ChangeAsync(() => _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["green"] = 100 }, "test", default));
+        await ChangeAsync(() => _endpoints.RemoveDeploymentAsync(Endpoint, "blue", "test", default));
+        var after = new HashSet<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            after.Add(await FirstAnswerAsync());
+        }
+
+        Assert.Equal(["green"], after);
+    }
+
+    [Fact]
+    public async Task Changes_NotSyncedByHand_ArePickedUpByPolling()
+    {
+        await _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["green"] = 100 }, "test", default);
+        var inference = _host.App.Services.GetRequiredService<IInferenceService>();
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        string deployment;
+        do
+        {
+            deployment = (string)(await inference.InferAsync(Request(), default)).Parameters[EndpointRouter.DeploymentParameter];
+        }
+        while (deployment != "green" && DateTime.UtcNow < deadline && await Delay());
+
+        Assert.Equal("green", deployment);
+    }
+
+    [Fact]
+    public async Task Sync_NewVersionsArtifactCorrupt_EndpointKeepsItsPreviousRoutes()
+    {
+        var third = await RegisterAsync(seed: 33);
+        var stored = Path.Combine(_data.Path, "artifacts", "sha256", third.Artifact.Sha256[..2], third.Artifact.Sha256);
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[^10] ^= 0xFF;
+        await File.WriteAllBytesAsync(stored, bytes);
+        await _endpoints.DeployAsync(Endpoint, "green", "fraud:3", force: false, "test", default);
+
+        await ChangeAsync(() => _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["green"] = 100 }, "test", default));
+        var response = await _host.App.Services.GetRequiredService<IInferenceService>().InferAsync(Request(), default);
+
+        Assert.Equal("blue", response.Parameters[EndpointRouter.DeploymentParameter]);
+        Assert.Equal("1", response.ModelVersion);
+    }
+
+    [Fact]
+    public async Task Infer_PinnedDeployment_RestAndGrpcAnswerFromItAndNameIt()
+    {
+        using var rest = new HttpRequestMessage(HttpMethod.Post, $"v2/models/{Endpoint}/infer")
+        {
+            Content = JsonContent.Create(new { inputs = new[] { new { name = DemoModels.MlpInput, shape = new[] { 1, 8 }, datatype = "FP32", data = new float[8] } } }),
+        };
+        rest.Headers.Add(EndpointRouter.DeploymentHeader, "green");
+        using var channel = GrpcChannel.ForAddress(_host.GrpcAddress);
+        var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var message = new ModelInferRequest { ModelName = Endpoint };
+        message.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = DemoModels.MlpInput, Datatype = "FP32", Shape = { 1, 8 }, Contents = new InferTensorContents { Fp32Contents = { new float[8] } } });
+
+        using var restResponse = await _http.SendAsync(rest);
+        var call = grpc.ModelInferAsync(message, new Metadata { { EndpointRouter.DeploymentHeader, "green" } });
+        var grpcResponse = await call.ResponseAsync;
+        var headers = await call.ResponseHeadersAsync;
+
+        Assert.Equal("green", Assert.Single(restResponse.Headers.GetValues(EndpointRouter.DeploymentHeader)));
+        Assert.Equal("2", grpcResponse.ModelVersion);
+        Assert.Equal("green", headers.GetValue(EndpointRouter.DeploymentHeader));
+        Assert.Equal("green", grpcResponse.Parameters["deployment"].StringParam);
+    }
+
+    [Fact]
+    public async Task Infer_UnknownPinnedDeploymentOrAVersion_ClientErrorsNamingTheProblem()
+    {
+        using var pinned = new HttpRequestMessage(HttpMethod.Post, $"v2/models/{Endpoint}/infer") { Content = JsonContent.Create(new { inputs = Array.Empty<object>() }) };
+        pinned.Headers.Add(EndpointRouter.DeploymentHeader, "purple");
+
+        var unknown = await _http.SendAsync(pinned);
+        var versioned = await _http.PostAsJsonAsync(
+            $"v2/models/{Endpoint}/versions/1/infer", new { inputs = new[] { new { name = DemoModels.MlpInput, shape = new[] { 1, 8 }, datatype = "FP32", data = new float[8] } } });
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("has no deployment 'purple'", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, versioned.StatusCode);
+        Assert.Contains("is an endpoint", await versioned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metadata_Endpoint_DescribesThePrimaryDeploymentUnderTheEndpointsName()
+    {
+        using var metadata = JsonDocument.Parse(await _http.GetStringAsync($"v2/models/{Endpoint}"));
+        var ready = await _http.GetAsync($"v2/models/{Endpoint}/ready");
+
+        Assert.Equal(Endpoint, metadata.RootElement.GetProperty("name").GetString());
+        Assert.Equal(DemoModels.MlpInput, metadata.RootElement.GetProperty("inputs")[0].GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _host.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _data.Dispose();
+    }
+
+    private static InferenceRequest Request() => new()
+    {
+        ModelName = Endpoint,
+        Inputs = [Tensor.FromArray(DemoModels.MlpInput, DataType.Fp32, [1, 8], new float[8])],
+    };
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(50);
+        return true;
+    }
+
+    /// <summary>Makes a change as another process would, then applies it at once instead of waiting for the poll.</summary>
+    private async Task ChangeAsync(Func<Task> change)
+    {
+        await change();
+        await _host.App.Services.GetRequiredService<EndpointSync>().SyncAsync(default);
+    }
+
+    private async Task<ModelVersionInfo> RegisterAsync(int seed)
+    {
+        var model = DemoModels.Mlp(Layers, seed);
+        var file = Path.Combine(_data.Path, $"fraud-{seed}.onnx");
+        await File.WriteAllBytesAsync(file, model.Onnx);
+        var version = await _registry.RegisterAsync(new RegistrationRequest("fraud", file), default);
+        _versions[version.Version] = model;
+        return version;
+    }
+}
