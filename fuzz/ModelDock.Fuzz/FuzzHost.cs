@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelDock.Endpoints;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Fuzz.Engine;
 using ModelDock.Onnx;
+using ModelDock.Registry;
 using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
 using ModelDock.Tensors;
@@ -21,6 +23,9 @@ internal sealed class FuzzHost : IAsyncDisposable
 {
     /// <summary>The one model the fuzzer may load and unload: the others must stay ready, so that a 503 from them is a finding.</summary>
     public const string ControlledModel = "spare";
+
+    /// <summary>An endpoint with two deployments of a registered model, split 50/50, so requests may pin either or neither.</summary>
+    public const string Endpoint = "mlp_endpoint";
 
     private readonly string _folder;
     private readonly ModelDockHost _host;
@@ -65,12 +70,15 @@ internal sealed class FuzzHost : IAsyncDisposable
         // The host's container owns the store and disposes it.
         var store = SqliteOnlineStore.Open(Path.Combine(folder, "online.db"));
 
+        var data = Path.Combine(folder, "data");
+        await WriteEndpointAsync(data, Path.Combine(repository, "mlp"));
+
         var errorLogs = new ErrorLogRecorder();
         var host = ModelDockHost.Create(
             options => (options.HttpPort, options.GrpcPort) = (0, 0),
             builder =>
             {
-                builder.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = repository);
+                builder.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = repository).AddRegistryEndpoints(r => r.DataDir = data);
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(errorLogs);
                 builder.Services.AddFeatureServing(features, store, featureFolder);
@@ -81,6 +89,20 @@ internal sealed class FuzzHost : IAsyncDisposable
         var fuzzHost = new FuzzHost(folder, host, errorLogs);
         fuzzHost.Models = await fuzzHost.ReadModelSeedsAsync();
         return fuzzHost;
+    }
+
+    /// <summary>Registers the mlp folder's version twice and deploys them as blue and green of <see cref="Endpoint"/>.</summary>
+    private static async Task WriteEndpointAsync(string data, string mlpFolder)
+    {
+        var registry = new ModelRegistry(new SqliteModelRegistryStore(data), new FileArtifactStore(Path.Combine(data, "artifacts")), TimeProvider.System);
+        var request = new RegistrationRequest("mlp", string.Empty);
+        await registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
+        await registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
+        var endpoints = new EndpointManager(new SqliteEndpointStore(data), registry, TimeProvider.System);
+        await endpoints.CreateAsync(Endpoint, "fuzz", CancellationToken.None);
+        await endpoints.DeployAsync(Endpoint, "blue", "mlp:1", force: false, "fuzz", CancellationToken.None);
+        await endpoints.DeployAsync(Endpoint, "green", "mlp:2", force: false, "fuzz", CancellationToken.None);
+        await endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["blue"] = 50, ["green"] = 50 }, "fuzz", CancellationToken.None);
     }
 
     private static void WriteModels(string repository)
@@ -115,7 +137,10 @@ internal sealed class FuzzHost : IAsyncDisposable
     {
         using var index = JsonDocument.Parse(await (await Rest.PostAsync("/v2/repository/index", null)).Content.ReadAsStringAsync());
         var seeds = new List<ModelSeed>();
-        foreach (var name in index.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).Distinct())
+        // Registry versions are served as registry/<model>, which no REST route reaches; the endpoint stands for them.
+        var names = index.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!)
+            .Where(n => !n.Contains('/', StringComparison.Ordinal)).Append(Endpoint).Distinct();
+        foreach (var name in names)
         {
             using var metadata = JsonDocument.Parse(await Rest.GetStringAsync($"/v2/models/{name}"));
             var inputs = metadata.RootElement.GetProperty("inputs").EnumerateArray()

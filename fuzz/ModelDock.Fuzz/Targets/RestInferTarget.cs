@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using ModelDock.Endpoints;
 using ModelDock.Fuzz.Engine;
 
 namespace ModelDock.Fuzz.Targets;
@@ -63,7 +64,13 @@ internal sealed class RestInferTarget(FuzzHost host, RestInferTarget.Body body) 
     private FuzzInput Json(ModelSeed model, string path, Random random)
     {
         var bytes = MutatedJson(model, random, binary: false);
-        return new FuzzInput(Name, "POST", path, [new("Content-Type", random.Next(10) == 0 ? "text/plain" : "application/json")], bytes);
+        List<KeyValuePair<string, string>> headers = [new("Content-Type", random.Next(10) == 0 ? "text/plain" : "application/json")];
+        if (random.Next(4) == 0)
+        {
+            headers.Add(new(EndpointRouter.DeploymentHeader, new[] { "blue", "green", "purple", string.Empty, "blue,green", new string('x', 4000) }[random.Next(6)]));
+        }
+
+        return new FuzzInput(Name, "POST", path, headers, bytes);
     }
 
     private static byte[] MutatedJson(ModelSeed model, Random random, bool binary)
