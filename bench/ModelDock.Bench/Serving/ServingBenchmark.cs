@@ -15,12 +15,13 @@ internal static class ServingBenchmark
     private const string ModelDockJson = "ModelDock REST JSON";
     private const string ModelDockBinary = "ModelDock REST binary";
     private const string ModelDockGrpc = "ModelDock gRPC";
+    private const string ModelDockEndpoint = "ModelDock REST JSON, endpoint of 2 deployments";
 
     public static async Task<int> RunAsync(ServingOptions options)
     {
         var machine = MachineInfo.Describe();
         Console.WriteLine(machine);
-        var needsServers = options.Targets.Overlaps(["bare", "bare-grpc", "naive", "json", "binary", "grpc"]);
+        var needsServers = options.Targets.Overlaps(["bare", "bare-grpc", "naive", "json", "binary", "grpc", "endpoint"]);
         var generators = LoadGenerators.Resolve(options.LoadGenerators, options.LoadGeneratorThreads);
         if (needsServers && generators.Count == 0)
         {
@@ -28,7 +29,7 @@ internal static class ServingBenchmark
                 $"No load generator on the PATH for the server targets ({LoadGenerators.InstallHint(LoadGenerators.H2Load)}; {LoadGenerators.InstallHint(LoadGenerators.Wrk)}).");
         }
 
-        var modelDock = options.Targets.Overlaps(["json", "binary", "grpc"]) ? ModelDockExecutable.Find(options.ModelDockPath) : null;
+        var modelDock = options.Targets.Overlaps(["json", "binary", "grpc", "endpoint"]) ? ModelDockExecutable.Find(options.ModelDockPath) : null;
         var setup = Setup(options, generators, modelDock);
         Console.WriteLine(setup);
 
@@ -185,6 +186,11 @@ internal static class ServingBenchmark
         if (targets.Contains("json"))
         {
             endpoints.Add(new ServerEndpoint(ModelDockJson, config.Description, await RestEndpoint.PrepareAsync(ModelDockJson, model, server.HttpAddress, config.ModelName, RestEncoding.Json).ConfigureAwait(false)));
+        }
+
+        if (targets.Contains("endpoint"))
+        {
+            endpoints.Add(new ServerEndpoint(ModelDockEndpoint, config.Description, await RestEndpoint.PrepareAsync(ModelDockEndpoint, model, server.HttpAddress, ModelDockRepository.EndpointName(config), RestEncoding.Json).ConfigureAwait(false)));
         }
 
         if (targets.Contains("binary"))

@@ -8,7 +8,7 @@ internal sealed record ServingOptions : BenchOptions
         serving  [--concurrency 1,16,64] [--rounds N] [--targets raw,bare,bare-grpc,naive,inprocess,json,binary,grpc]
         """;
 
-    public static readonly IReadOnlyList<string> KnownTargets = ["raw", "bare", "bare-grpc", "naive", "inprocess", "json", "binary", "grpc"];
+    public static readonly IReadOnlyList<string> KnownTargets = ["raw", "bare", "bare-grpc", "naive", "inprocess", "json", "binary", "grpc", "endpoint"];
 
     /// <summary>Interleaved repetitions of every point; the table shows the median.</summary>
     public int Rounds { get; init; } = 3;

@@ -67,7 +67,7 @@ internal sealed class RegistryModelSource : IModelSource
                 {
                     var started = _time.GetTimestamp();
                     var serving = await LoadVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
-                    _table.Publish(name, e => (e ?? ModelEntry.Empty(name)) with
+                    _table.Publish(name, e => (e ?? ModelEntry.Empty(name, this)) with
                     {
                         Serving = (e?.Serving ?? ImmutableSortedDictionary<long, ServingVersion>.Empty).SetItem(version, serving),
                         Versions = (e?.Versions ?? ImmutableSortedDictionary<long, VersionStatus>.Empty).SetItem(version, new VersionStatus(VersionStatus.Ready, string.Empty)),
@@ -93,7 +93,7 @@ internal sealed class RegistryModelSource : IModelSource
     /// <summary>Retires every registry version not in <paramref name="keep"/>; each is disposed when its requests finish.</summary>
     public void RetireExcept(IReadOnlySet<(string Model, long Version)> keep)
     {
-        foreach (var (name, entry) in _table.Models.Where(m => m.Key.StartsWith(Prefix, StringComparison.Ordinal)))
+        foreach (var (name, entry) in _table.Models.Where(m => m.Value.Owner == this))
         {
             var model = name[Prefix.Length..];
             var retired = entry.Serving.Where(v => !keep.Contains((model, v.Key))).Select(v => v.Value).ToList();

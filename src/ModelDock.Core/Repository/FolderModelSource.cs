@@ -50,7 +50,10 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
     public bool IsReady =>
         Volatile.Read(ref _started) && Volatile.Read(ref _disposed) == 0
-        && (!_options.StrictReadiness || _table.Models.Values.All(e => e.Unloaded || !e.Serving.IsEmpty));
+        && (!_options.StrictReadiness || OwnModels.Values.All(e => e.Unloaded || !e.Serving.IsEmpty));
+
+    /// <summary>The table's models this source published; other sources' models are theirs to change.</summary>
+    private IReadOnlyDictionary<string, ModelEntry> OwnModels => _table.Models.Where(m => m.Value.Owner == this).ToDictionary(StringComparer.Ordinal);
 
     /// <summary>A model folder as the scanner lists it: a plain name, not hidden, present on disk.</summary>
     public bool Has(string model) =>
@@ -109,7 +112,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
             }
         }
 
-        foreach (var model in _table.Models.Keys.Except(onDisk, StringComparer.Ordinal).ToList())
+        foreach (var model in OwnModels.Keys.Except(onDisk, StringComparer.Ordinal).ToList())
         {
             await RemoveAsync(model, markUnloaded: false, cancellationToken).ConfigureAwait(false);
         }
@@ -117,7 +120,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
     public IReadOnlyList<RepositoryIndexEntry> GetRepositoryIndex(bool readyOnly)
     {
-        var models = _table.Models;
+        var models = OwnModels;
         var onDisk = Directory.Exists(_options.RepositoryPath) ? RepositoryScanner.ListModels(_options.RepositoryPath) : [];
         var rows = new List<RepositoryIndexEntry>();
         foreach (var name in models.Keys.Union(onDisk, StringComparer.Ordinal).Order(StringComparer.Ordinal))
@@ -266,7 +269,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     {
         var directory = Path.Combine(_options.RepositoryPath, model);
         var fingerprint = RepositoryScanner.ModelFingerprint(directory);
-        _table.Publish(model, e => (e ?? ModelEntry.Empty(model)) with { Loading = true, Unloaded = false });
+        _table.Publish(model, e => (e ?? ModelEntry.Empty(model, this)) with { Loading = true, Unloaded = false });
 
         ModelConfig config;
         try
@@ -376,7 +379,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     private string FailModel(string model, string? fingerprint, string reason)
     {
         ModelRepositoryLog.ModelFailed(_logger, model, reason);
-        _table.Publish(model, e => (e ?? ModelEntry.Empty(model)) with { Problem = reason, Loading = false, Fingerprint = fingerprint });
+        _table.Publish(model, e => (e ?? ModelEntry.Empty(model, this)) with { Problem = reason, Loading = false, Fingerprint = fingerprint });
         return reason;
     }
 
@@ -392,7 +395,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
                 return;
             }
 
-            _table.Publish(model, _ => markUnloaded ? ModelEntry.Empty(model) with { Unloaded = true } : null);
+            _table.Publish(model, _ => markUnloaded ? ModelEntry.Empty(model, this) with { Unloaded = true } : null);
             _table.Retire(before?.Serving.Values ?? []);
             foreach (var key in _statistics.Keys.Where(k => k.Model == model).ToList())
             {

@@ -9,8 +9,10 @@ namespace ModelDock.Serving;
 /// <param name="Loading">A load or reload is under way.</param>
 /// <param name="Unloaded">Unloaded on request: requests answer Unavailable and polling leaves it alone until loaded again.</param>
 /// <param name="Fingerprint">The model folder as of the last load, compared by polling.</param>
+/// <param name="Owner">The source that published it: each source changes and removes only its own models.</param>
 internal sealed record ModelEntry(
     string Name,
+    IModelSource Owner,
     ImmutableSortedDictionary<long, ServingVersion> Serving,
     ImmutableSortedDictionary<long, VersionStatus> Versions,
     string? Problem,
@@ -18,8 +20,8 @@ internal sealed record ModelEntry(
     bool Unloaded,
     string? Fingerprint)
 {
-    public static ModelEntry Empty(string name) =>
-        new(name, ImmutableSortedDictionary<long, ServingVersion>.Empty, ImmutableSortedDictionary<long, VersionStatus>.Empty, null, false, false, null);
+    public static ModelEntry Empty(string name, IModelSource owner) =>
+        new(name, owner, ImmutableSortedDictionary<long, ServingVersion>.Empty, ImmutableSortedDictionary<long, VersionStatus>.Empty, null, false, false, null);
 }
 
 /// <summary>A version's Triton state (READY, LOADING, UNAVAILABLE, UNLOADING) and why.</summary>

@@ -208,6 +208,31 @@ public sealed class EndpointRoutingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
+    [Fact]
+    public async Task Serve_FolderRepositoryBesideTheRegistry_PollingTheFolderLeavesTheEndpointsVersionsAlone()
+    {
+        using var repository = new TestModelRepository();
+        repository.AddVersion("direct", 1, DemoModels.Mlp(Layers, seed: 34).Onnx);
+        await using var host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b =>
+        {
+            b.Services.AddModelDock()
+                .AddModelRepository(r => (r.RepositoryPath, r.PollInterval) = (repository.Path, TimeSpan.FromMilliseconds(20)))
+                .AddRegistryEndpoints(r => r.DataDir = _data.Path);
+            b.Logging.ClearProviders();
+        });
+        await host.StartAsync();
+        var inference = host.App.Services.GetRequiredService<IInferenceService>();
+
+        // The folder has no 'registry/fraud'; several polls must not take it for a deleted folder model.
+        await Task.Delay(300);
+        var routed = await inference.InferAsync(Request(), default);
+        var direct = await inference.InferAsync(new InferenceRequest { ModelName = "direct", Inputs = Request().Inputs }, default);
+
+        Assert.Equal("blue", routed.Parameters[EndpointRouter.DeploymentParameter]);
+        Assert.Equal("1", direct.ModelVersion);
+        Assert.True(inference.IsReady);
+    }
+
     public async Task DisposeAsync()
     {
         _http.Dispose();

@@ -34,6 +34,7 @@ internal static class ModelDockProcess
                     foreach (var config in configs)
                     {
                         await server.WaitForHttpAsync(new Uri(http, $"v2/models/{config.ModelName}/ready"), cancellationToken).ConfigureAwait(false);
+                        await server.WaitForHttpAsync(new Uri(http, $"v2/models/{ModelDockRepository.EndpointName(config)}/ready"), cancellationToken).ConfigureAwait(false);
                     }
 
                     return (http, grpc);

@@ -1,3 +1,5 @@
+using ModelDock.Endpoints;
+using ModelDock.Registry;
 namespace ModelDock.Bench.Serving.Servers;
 
 /// <summary>
@@ -32,9 +34,30 @@ internal sealed class ModelDockRepository : IDisposable
             Directory.CreateDirectory(versionFolder);
             await File.WriteAllBytesAsync(Path.Combine(versionFolder, "model.onnx"), model.Onnx).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(repository.ModelsPath, config.ModelName, "config.json"), config.Json).ConfigureAwait(false);
+            await AddEndpointAsync(repository, config).ConfigureAwait(false);
         }
 
         return repository;
+    }
+
+    /// <summary>The endpoint the <c>endpoint</c> target calls: the same model folder registered twice, deployed as blue and green at 50/50.</summary>
+    public static string EndpointName(ModelDockConfig config) => config.ModelName + "_endpoint";
+
+    private static async Task AddEndpointAsync(ModelDockRepository repository, ModelDockConfig config)
+    {
+        var registry = new ModelRegistry(
+            new SqliteModelRegistryStore(repository.DataPath), new FileArtifactStore(Path.Combine(repository.DataPath, "artifacts")), TimeProvider.System);
+        var folder = Path.Combine(repository.ModelsPath, config.ModelName);
+        var request = new RegistrationRequest(config.ModelName, string.Empty);
+        var blue = (await registry.RegisterFolderAsync(folder, request, CancellationToken.None).ConfigureAwait(false))[0];
+        var green = (await registry.RegisterFolderAsync(folder, request, CancellationToken.None).ConfigureAwait(false))[0];
+        var endpoints = new EndpointManager(new SqliteEndpointStore(repository.DataPath), registry, TimeProvider.System);
+        var name = EndpointName(config);
+        await endpoints.CreateAsync(name, "bench", CancellationToken.None).ConfigureAwait(false);
+        await endpoints.DeployAsync(name, "blue", $"{config.ModelName}:{blue.Version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
+        await endpoints.DeployAsync(name, "green", $"{config.ModelName}:{green.Version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
+        await endpoints.SetTrafficAsync(name, new Dictionary<string, int> { ["blue"] = 50, ["green"] = 50 }, "bench", CancellationToken.None).ConfigureAwait(false);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
     public void Dispose()
