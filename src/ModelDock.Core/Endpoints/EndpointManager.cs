@@ -127,6 +127,21 @@ internal sealed class EndpointManager
         return await SaveAsync(current, previous.Deployments, previous.Traffic, $"rollback to revision {previous.Revision}", by, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes a registered version unless an endpoint deploys it (Conflict naming the endpoint and deployment) or an alias points at it.</summary>
+    public async Task DeleteVersionAsync(string model, long version, CancellationToken cancellationToken)
+    {
+        var users = (await _store.ListAsync(cancellationToken).ConfigureAwait(false))
+            .SelectMany(e => e.Deployments.Where(d => d.Model == model && d.Version == version).Select(d => $"'{e.Name}' (deployment '{d.Name}')"))
+            .ToList();
+        if (users.Count > 0)
+        {
+            throw new ModelDockException(
+                ErrorKind.Conflict, $"version {version} of model '{model}' is deployed on endpoint {string.Join(", ", users)}; deploy another version there first");
+        }
+
+        await _registry.Store.DeleteVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>MODEL:VERSION or MODEL@ALIAS, as the version selector <see cref="ModelRegistry.GetAsync"/> takes and the alias, if any.</summary>
     internal static (string Model, string Selector, string? Alias) ParseModelReference(string text)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Registry;
 using ModelDock.Tensors;
@@ -173,7 +174,7 @@ internal static class ModelsCommand
     {
         var reference = new Argument<string>("version") { Description = "MODEL:VERSION." };
         var dataDir = CommonOptions.DataDir();
-        var command = new Command("delete", "Deletes a version no alias points at; its number is never reused.") { reference, dataDir };
+        var command = new Command("delete", "Deletes a version that no alias points at and no endpoint deploys; its number is never reused.") { reference, dataDir };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (model, selector) = ParseReference(parse.GetValue(reference)!);
@@ -182,7 +183,8 @@ internal static class ModelsCommand
                 throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION");
             }
 
-            await Open(parse.GetValue(dataDir)!).Store.DeleteVersionAsync(model, version, cancellationToken);
+            var data = parse.GetValue(dataDir)!;
+            await new EndpointManager(new SqliteEndpointStore(data.FullName), Open(data), TimeProvider.System).DeleteVersionAsync(model, version, cancellationToken);
             AnsiConsole.WriteLine($"Deleted {model}:{version}.");
             return ExitCodes.Ok;
         });

@@ -130,6 +130,20 @@ public sealed class EndpointManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteVersion_Deployed_ConflictNamingTheEndpointAndDeployment()
+    {
+        await DeployBlueGreenAsync();
+
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => _endpoints.DeleteVersionAsync("fraud", 2, default));
+        await _endpoints.RemoveDeploymentAsync("risk", "green", "alice", default);
+        await _endpoints.DeleteVersionAsync("fraud", 2, default);
+
+        Assert.Equal(ErrorKind.Conflict, error.Kind);
+        Assert.Contains("deployed on endpoint 'risk' (deployment 'green')", error.Message, StringComparison.Ordinal);
+        Assert.Equal([1], (await _registry.Store.ListVersionsAsync("fraud", default)).Select(v => v.Version));
+    }
+
+    [Fact]
     public async Task Create_Twice_Conflict()
     {
         await _endpoints.CreateAsync("risk", "alice", default);

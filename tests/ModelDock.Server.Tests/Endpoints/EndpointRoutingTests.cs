@@ -123,6 +123,55 @@ public sealed class EndpointRoutingTests : IAsyncLifetime
         Assert.Equal(["green"], after);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Changes_RandomSequence_EveryAnswerAfterEachComesFromADeploymentOfTheNewConfigurationWithTraffic(int seed)
+    {
+        await RegisterAsync(seed: 40 + seed);
+        var random = new Random(seed);
+        var inference = _host.App.Services.GetRequiredService<IInferenceService>();
+
+        for (var step = 0; step < 12; step++)
+        {
+            var current = await _endpoints.Store.GetAsync(Endpoint, default);
+            Func<Task> change = random.Next(4) switch
+            {
+                0 => () => _endpoints.DeployAsync(Endpoint, random.Next(2) == 0 ? "blue" : "green", $"fraud:{random.Next(1, _versions.Count + 1)}", force: false, "test", default),
+                1 => () => _endpoints.RollbackAsync(Endpoint, "test", default),
+                _ => () =>
+                {
+                    var blue = random.Next(3) switch { 0 => 0, 1 => 100, _ => random.Next(101) };
+                    var split = new Dictionary<string, int> { ["blue"] = blue, ["green"] = 100 - blue };
+                    return _endpoints.SetTrafficAsync(Endpoint, split.Where(w => current.Find(w.Key) is not null || w.Value == 0)
+                        .ToDictionary(w => w.Key, w => current.Find(w.Key) is null ? 0 : w.Value), "test", default);
+                }
+                ,
+            };
+            try
+            {
+                await ChangeAsync(change);
+            }
+            catch (ModelDock.Errors.ModelDockException)
+            {
+                // A change the validation refuses (a split that no longer sums to 100) leaves the endpoint as it was.
+                await _host.App.Services.GetRequiredService<EndpointSync>().SyncAsync(default);
+            }
+
+            var now = await _endpoints.Store.GetAsync(Endpoint, default);
+            for (var i = 0; i < 20; i++)
+            {
+                var response = await inference.InferAsync(Request(), default);
+                var deployment = now.Find((string)response.Parameters[EndpointRouter.DeploymentParameter]);
+                Assert.NotNull(deployment);
+                Assert.True(now.Traffic[deployment.Name] > 0, $"step {step}: '{deployment.Name}' answered with {now.Traffic[deployment.Name]}% of the traffic ({now.Change})");
+                Assert.Equal(deployment.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), response.ModelVersion);
+            }
+        }
+    }
+
     [Fact]
     public async Task Changes_NotSyncedByHand_ArePickedUpByPolling()
     {
