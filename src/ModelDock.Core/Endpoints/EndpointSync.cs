@@ -71,6 +71,7 @@ internal sealed partial class EndpointSync : IAsyncDisposable
             }
 
             _router.Publish(routes);
+            _source.MarkReady();
             _source.RetireExcept(routes.SelectMany(r => Versions(r.Definition)).ToHashSet());
             _applied = counter;
         }

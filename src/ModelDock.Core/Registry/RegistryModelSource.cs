@@ -38,8 +38,11 @@ internal sealed class RegistryModelSource : IModelSource
 
     public string Name => "model registry";
 
-    /// <summary>Ready once the endpoints' versions have been loaded the first time.</summary>
+    /// <summary>Ready once the endpoints' versions have been loaded and routed the first time (<see cref="MarkReady"/>).</summary>
     public bool IsReady => _synced;
+
+    /// <summary>Called once the routes to what was loaded are published, so readiness never precedes routing.</summary>
+    public void MarkReady() => _synced = true;
 
     public bool Has(string model) => false;
 
@@ -81,7 +84,6 @@ internal sealed class RegistryModelSource : IModelSource
                 }
             }
 
-            _synced = true;
             return failures;
         }
         finally

@@ -79,7 +79,11 @@ public sealed class ModelDockHost : IAsyncDisposable
         ListenOptions? grpc = null;
 
         // Registered before any model source, so the lines appear once the ports are bound, not after models load.
-        builder.Services.AddSingleton<IHostedService>(sp => new ListeningLog(sp.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory), http!, grpc!));
+        builder.Services.AddSingleton<IHostedService>(sp => new AfterStart(_ =>
+        {
+            LogListeners(sp.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory), http!, grpc!);
+            return Task.CompletedTask;
+        }));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ModelDockServerOptions>>().Value;
@@ -126,29 +130,14 @@ public sealed class ModelDockHost : IAsyncDisposable
     }
 
     /// <summary>Says where each listener is bound, and warns when that is beyond this machine.</summary>
-    private sealed class ListeningLog(ILogger log, ListenOptions http, ListenOptions grpc) : IHostedLifecycleService
+    private static void LogListeners(ILogger log, ListenOptions http, ListenOptions grpc)
     {
-        public Task StartedAsync(CancellationToken cancellationToken)
+        HostingLog.Listening(log, "REST (HTTP/1.1)", Display(http), Scope(http));
+        HostingLog.Listening(log, "gRPC (HTTP/2 cleartext)", Display(grpc), Scope(grpc));
+        if (!IPAddress.IsLoopback(http.IPEndPoint!.Address))
         {
-            HostingLog.Listening(log, "REST (HTTP/1.1)", Display(http), Scope(http));
-            HostingLog.Listening(log, "gRPC (HTTP/2 cleartext)", Display(grpc), Scope(grpc));
-            if (!IPAddress.IsLoopback(http.IPEndPoint!.Address))
-            {
-                HostingLog.Unauthenticated(log, Display(http), Display(grpc));
-            }
-
-            return Task.CompletedTask;
+            HostingLog.Unauthenticated(log, Display(http), Display(grpc));
         }
-
-        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static ModelDockException Invalid(WebApplication? built, string message)

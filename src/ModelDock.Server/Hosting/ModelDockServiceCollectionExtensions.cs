@@ -96,7 +96,11 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ModelBackendLoader>()));
         services.Replace(ServiceDescriptor.Singleton<IModelRepositoryControl>(sp => sp.GetRequiredService<FolderModelSource>()));
-        services.AddHostedService<FolderModelSourceService>();
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var source = sp.GetRequiredService<FolderModelSource>();
+            return new AfterStart(source.StartAsync, source.StopAsync);
+        });
         return builder;
     }
 
@@ -142,7 +146,11 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<EndpointRouter>(),
             sp.GetRequiredService<IOptions<RegistryOptions>>().Value.PollInterval,
             sp.GetRequiredService<ILogger<EndpointSync>>()));
-        services.AddHostedService<EndpointSyncService>();
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var sync = sp.GetRequiredService<EndpointSync>();
+            return new AfterStart(sync.StartAsync, () => sync.DisposeAsync().AsTask());
+        });
 
         // Without a repository folder, the index and statistics come from what is served.
         services.TryAddSingleton<IModelRepositoryControl>(sp => new TableRepositoryControl(sp.GetRequiredService<ServingTable>()));
@@ -152,41 +160,5 @@ public static class ModelDockServiceCollectionExtensions
     private sealed class ModelDockBuilder(IServiceCollection services) : IModelDockBuilder
     {
         public IServiceCollection Services { get; } = services;
-    }
-
-    /// <summary>Loads the endpoints' versions once the ports are bound, like the folder source, and polls for changes after.</summary>
-    private sealed class EndpointSyncService(EndpointSync sync) : IHostedLifecycleService
-    {
-        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartedAsync(CancellationToken cancellationToken) => sync.StartAsync(cancellationToken);
-
-        public Task StoppingAsync(CancellationToken cancellationToken) => sync.DisposeAsync().AsTask();
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Loads the repository once the server has started (the web server starts after hosted services' StartAsync, so
-    /// loading there would delay binding the ports) and stops polling when the host begins to stop. The host reports
-    /// started, to systemd or the Windows service manager too, only after the models have loaded.
-    /// </summary>
-    private sealed class FolderModelSourceService(FolderModelSource source) : IHostedLifecycleService
-    {
-        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartedAsync(CancellationToken cancellationToken) => source.StartAsync(cancellationToken);
-
-        public Task StoppingAsync(CancellationToken cancellationToken) => source.StopAsync();
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
