@@ -40,7 +40,10 @@ internal sealed class ModelDockRepository : IDisposable
         return repository;
     }
 
-    /// <summary>The endpoint the <c>endpoint</c> target calls: the same model folder registered twice, deployed as blue and green at 50/50.</summary>
+    /// <summary>
+    /// The endpoint the <c>endpoint</c> target calls: blue and green at 50/50, both deployments of the one registered
+    /// version of the model, so they share its batcher and the row measures what routing costs, nothing else.
+    /// </summary>
     public static string EndpointName(ModelDockConfig config) => config.ModelName + "_endpoint";
 
     private static async Task AddEndpointAsync(ModelDockRepository repository, ModelDockConfig config)
@@ -49,13 +52,12 @@ internal sealed class ModelDockRepository : IDisposable
             new SqliteModelRegistryStore(repository.DataPath), new FileArtifactStore(Path.Combine(repository.DataPath, "artifacts")), TimeProvider.System);
         var folder = Path.Combine(repository.ModelsPath, config.ModelName);
         var request = new RegistrationRequest(config.ModelName, string.Empty);
-        var blue = (await registry.RegisterFolderAsync(folder, request, CancellationToken.None).ConfigureAwait(false))[0];
-        var green = (await registry.RegisterFolderAsync(folder, request, CancellationToken.None).ConfigureAwait(false))[0];
+        var version = (await registry.RegisterFolderAsync(folder, request, CancellationToken.None).ConfigureAwait(false))[0].Version;
         var endpoints = new EndpointManager(new SqliteEndpointStore(repository.DataPath), registry, TimeProvider.System);
         var name = EndpointName(config);
         await endpoints.CreateAsync(name, "bench", CancellationToken.None).ConfigureAwait(false);
-        await endpoints.DeployAsync(name, "blue", $"{config.ModelName}:{blue.Version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
-        await endpoints.DeployAsync(name, "green", $"{config.ModelName}:{green.Version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
+        await endpoints.DeployAsync(name, "blue", $"{config.ModelName}:{version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
+        await endpoints.DeployAsync(name, "green", $"{config.ModelName}:{version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
         await endpoints.SetTrafficAsync(name, new Dictionary<string, int> { ["blue"] = 50, ["green"] = 50 }, "bench", CancellationToken.None).ConfigureAwait(false);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
