@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelDock.Registry;
+using ModelDock.Serving;
 
 namespace ModelDock.Endpoints;
 
@@ -14,6 +15,7 @@ internal sealed partial class EndpointSync : IAsyncDisposable
     private readonly IEndpointStore _store;
     private readonly RegistryModelSource _source;
     private readonly EndpointRouter _router;
+    private readonly ServingTable _table;
     private readonly TimeSpan _interval;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -22,8 +24,9 @@ internal sealed partial class EndpointSync : IAsyncDisposable
     private int _disposed;
     private Task _loop = Task.CompletedTask;
 
-    public EndpointSync(IEndpointStore store, RegistryModelSource source, EndpointRouter router, TimeSpan interval, ILogger logger)
+    public EndpointSync(IEndpointStore store, RegistryModelSource source, EndpointRouter router, ServingTable table, TimeSpan interval, ILogger logger)
     {
+        _table = table;
         _store = store;
         _source = source;
         _router = router;
@@ -55,6 +58,13 @@ internal sealed partial class EndpointSync : IAsyncDisposable
             var routes = new List<EndpointRoute>();
             foreach (var endpoint in endpoints)
             {
+                // A name a model source already serves stays that model's: an endpoint must not silently take it over.
+                if (_table.OwnerOf(endpoint.Name) is { } owner && owner != _source)
+                {
+                    LogNameTaken(_logger, endpoint.Name, owner.Name);
+                    continue;
+                }
+
                 var failed = Versions(endpoint).Where(failures.ContainsKey).ToList();
                 if (failed.Count == 0)
                 {
@@ -120,6 +130,9 @@ internal sealed partial class EndpointSync : IAsyncDisposable
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Error, Message = "Endpoint {Endpoint} revision {Revision} could not be loaded and keeps its previous routes: {Reasons}")]
     private static partial void LogKept(ILogger logger, string endpoint, long revision, string reasons);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Endpoint {Endpoint} is not served: the {Source} has a model of that name; rename the endpoint")]
+    private static partial void LogNameTaken(ILogger logger, string endpoint, string source);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Reading the endpoints failed; serving the routes as they were: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string reason);

@@ -61,6 +61,10 @@ internal sealed class ServingTable : IAsyncDisposable
 
     public ModelEntry? Current(string model) => Volatile.Read(ref _models).GetValueOrDefault(model);
 
+    /// <summary>The source that serves or has a model of this name, if any: the table's entry first, then each source.</summary>
+    public IModelSource? OwnerOf(string model) =>
+        Current(model)?.Owner ?? _sources.FirstOrDefault(source => source.Has(model));
+
     /// <summary>Replaces one model's entry (null removes it); changes are serialised, readers never wait.</summary>
     public void Publish(string model, Func<ModelEntry?, ModelEntry?> change)
     {

@@ -144,6 +144,7 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<IEndpointStore>(),
             sp.GetRequiredService<RegistryModelSource>(),
             sp.GetRequiredService<EndpointRouter>(),
+            sp.GetRequiredService<ServingTable>(),
             sp.GetRequiredService<IOptions<RegistryOptions>>().Value.PollInterval,
             sp.GetRequiredService<ILogger<EndpointSync>>()));
         services.AddSingleton<IHostedService>(sp =>

@@ -282,6 +282,27 @@ public sealed class EndpointRoutingTests : IAsyncLifetime
         Assert.True(inference.IsReady);
     }
 
+    [Fact]
+    public async Task Serve_EndpointNamedLikeAFolderModel_TheFolderModelKeepsTheNameAndTheEndpointIsNotRouted()
+    {
+        using var repository = new TestModelRepository();
+        repository.AddVersion(Endpoint, 1, DemoModels.Mlp(Layers, seed: 35).Onnx);
+        var logs = new CapturingLoggerProvider();
+        await using var host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b =>
+        {
+            b.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = repository.Path).AddRegistryEndpoints(r => r.DataDir = _data.Path);
+            b.Logging.ClearProviders();
+            b.Logging.AddProvider(logs);
+        });
+        await host.StartAsync();
+
+        var response = await host.App.Services.GetRequiredService<IInferenceService>().InferAsync(Request(), default);
+
+        Assert.False(response.Parameters.ContainsKey(EndpointRouter.DeploymentParameter));
+        Assert.Equal("1", response.ModelVersion);
+        Assert.Contains(logs.Entries, e => e.Message.Contains($"Endpoint {Endpoint} is not served: the model repository has a model of that name", StringComparison.Ordinal));
+    }
+
     public async Task DisposeAsync()
     {
         _http.Dispose();
