@@ -146,6 +146,7 @@ internal static class ServeCommand
                             repository.PollInterval ??= TimeSpan.FromSeconds(DefaultPollSeconds);
                         });
                     }
+
                     builder.Logging.AddModelDockConsole();
 
                     // Per-request ASP.NET logs cost throughput and say nothing the statistics extension does not.
