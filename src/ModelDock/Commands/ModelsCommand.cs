@@ -25,7 +25,52 @@ internal static class ModelsCommand
         models.Subcommands.Add(Unalias());
         models.Subcommands.Add(Aliases());
         models.Subcommands.Add(Delete());
+        models.Subcommands.Add(Package());
+        models.Subcommands.Add(Import());
         return models;
+    }
+
+    private static Command Package()
+    {
+        var reference = new Argument<string>("version") { Description = "MODEL:VERSION or MODEL@ALIAS." };
+        var output = new Option<FileInfo>("--out") { Description = "The bundle to write (a zip file).", Required = true };
+        var dataDir = CommonOptions.DataDir();
+        var command = new Command("package", "Writes a version as a self-contained bundle: the artifact and a manifest with its hash, signature, config and lineage.")
+        {
+            reference, output, dataDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (model, selector) = ParseReference(parse.GetValue(reference)!);
+            if (selector is null)
+            {
+                throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION or MODEL@ALIAS");
+            }
+
+            var registry = Open(parse.GetValue(dataDir)!);
+            var version = await registry.GetAsync(model, selector, cancellationToken);
+            await ModelBundle.WriteAsync(registry, version, parse.GetValue(output)!.FullName, cancellationToken);
+            AnsiConsole.WriteLine($"Wrote {model}:{version.Version} (sha256:{version.Artifact.Sha256}) to {parse.GetValue(output)!.FullName}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var bundle = new Argument<FileInfo>("bundle") { Description = "A bundle written by 'models package'." };
+        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
+        var command = new Command("import", "Registers a bundle's version as the next version of its model here, after checking the artifact against the manifest's hash.")
+        {
+            bundle, dataDir, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var version = await ModelBundle.ImportAsync(Open(parse.GetValue(dataDir)!), parse.GetValue(bundle)!.FullName, Environment.UserName, cancellationToken);
+            CommandOutput.Print(parse.GetValue(json), [Describe(version)], () => VersionsTable([version]));
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static Command Register()

@@ -49,6 +49,26 @@ public sealed class ModelsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task PackageThenImport_IntoAnotherDataFolder_RegistersTheSameArtifact()
+    {
+        var onnx = DemoModels.Mlp([8, 3], seed: 13).Onnx;
+        var file = Path.Combine(_folder.FullName, "fraud.onnx");
+        await File.WriteAllBytesAsync(file, onnx);
+        var bundle = Path.Combine(_folder.FullName, "fraud.zip");
+        var other = Path.Combine(_folder.FullName, "other-data");
+
+        var register = await RunAsync("models", "register", "fraud", "--file", file);
+        var package = await RunAsync("models", "package", "fraud:1", "--out", bundle);
+        using var import = ModelDockProcess.Start(_folder.FullName, new Dictionary<string, string>(), "models", "import", bundle, "--data-dir", other, "--json");
+        var imported = await import.WaitForExitAsync(Patience);
+
+        Assert.Equal((ExitCodes.Ok, ExitCodes.Ok, ExitCodes.Ok), (register.Code, package.Code, imported));
+        var version = Assert.Single(JsonDocument.Parse(import.Output).RootElement.EnumerateArray());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(onnx)), version.GetProperty("artifact").GetProperty("sha256").GetString());
+        Assert.StartsWith("fraud:1", version.GetProperty("lineage").GetProperty("imported_from").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Register_FileThatIsNotAModel_OneLineAndNothingRegistered()
     {
         var file = Path.Combine(_folder.FullName, "notes.onnx");
