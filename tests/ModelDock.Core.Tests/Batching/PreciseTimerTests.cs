@@ -35,11 +35,12 @@ public sealed class PreciseTimerTests
         var count = 0;
         using var timer = PreciseTimer.Create(TimeProvider.System, _ => Interlocked.Increment(ref count), null);
 
-        timer.Change(TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
+        // Due far enough ahead that a busy machine cannot preempt the test past it between the two calls.
+        timer.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
         timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         // A timer due later than the disarmed one has fired, so the disarmed one would have too.
-        await FireAndWaitAsync(TimeSpan.FromMilliseconds(10));
+        await FireAndWaitAsync(TimeSpan.FromMilliseconds(400));
         Assert.Equal(0, Volatile.Read(ref count));
     }
 
