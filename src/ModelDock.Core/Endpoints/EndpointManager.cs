@@ -1,4 +1,3 @@
-using System.Globalization;
 using ModelDock.Errors;
 using ModelDock.Registry;
 using ModelDock.Tensors;
@@ -39,8 +38,9 @@ internal sealed class EndpointManager
     public async Task<EndpointDefinition> DeployAsync(string endpoint, string deployment, string modelReference, bool force, string by, CancellationToken cancellationToken)
     {
         ModelRegistry.CheckName(deployment, "deployment");
-        var (model, selector, alias) = ParseModelReference(modelReference);
-        var version = await _registry.GetAsync(model, selector, cancellationToken).ConfigureAwait(false);
+        var reference = ModelReference.Parse(modelReference, "model", requireSelector: true);
+        var (model, alias) = (reference.Model, reference.IsAlias ? reference.Selector : null);
+        var version = await _registry.GetAsync(model, reference.Selector!, cancellationToken).ConfigureAwait(false);
         var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
         if (!force)
         {
@@ -140,24 +140,6 @@ internal sealed class EndpointManager
         }
 
         await _registry.Store.DeleteVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>MODEL:VERSION or MODEL@ALIAS, as the version selector <see cref="ModelRegistry.GetAsync"/> takes and the alias, if any.</summary>
-    internal static (string Model, string Selector, string? Alias) ParseModelReference(string text)
-    {
-        var at = text.IndexOfAny([':', '@']);
-        if (at <= 0 || at == text.Length - 1)
-        {
-            throw ModelDockException.InvalidInput($"model: '{text}' is not MODEL:VERSION or MODEL@ALIAS");
-        }
-
-        var (model, selector) = (text[..at], text[(at + 1)..]);
-        if (text[at] == ':' && !long.TryParse(selector, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-        {
-            throw ModelDockException.InvalidInput($"model: '{text}' has a version that is not a number (use MODEL@ALIAS for an alias)");
-        }
-
-        return (model, selector, text[at] == '@' ? selector : null);
     }
 
     private Task<EndpointDefinition> SaveAsync(

@@ -50,7 +50,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
     public bool IsReady =>
         Volatile.Read(ref _started) && Volatile.Read(ref _disposed) == 0
-        && (!_options.StrictReadiness || OwnModels.Values.All(e => e.Unloaded || !e.Serving.IsEmpty));
+        && (!_options.StrictReadiness || _table.Models.Values.All(e => e.Owner != this || e.Unloaded || !e.Serving.IsEmpty));
 
     /// <summary>The table's models this source published; other sources' models are theirs to change.</summary>
     private IReadOnlyDictionary<string, ModelEntry> OwnModels => _table.Models.Where(m => m.Value.Owner == this).ToDictionary(StringComparer.Ordinal);

@@ -41,16 +41,11 @@ internal static class ModelsCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var (model, selector) = ParseReference(parse.GetValue(reference)!);
-            if (selector is null)
-            {
-                throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION or MODEL@ALIAS");
-            }
-
+            var named = ModelReference.Parse(parse.GetValue(reference)!, requireSelector: true);
             var registry = Open(parse.GetValue(dataDir)!);
-            var version = await registry.GetAsync(model, selector, cancellationToken);
+            var version = await registry.GetAsync(named.Model, named.Selector!, cancellationToken);
             await ModelBundle.WriteAsync(registry, version, parse.GetValue(output)!.FullName, cancellationToken);
-            AnsiConsole.WriteLine($"Wrote {model}:{version.Version} (sha256:{version.Artifact.Sha256}) to {parse.GetValue(output)!.FullName}.");
+            AnsiConsole.WriteLine($"Wrote {named.Model}:{version.Version} (sha256:{version.Artifact.Sha256}) to {parse.GetValue(output)!.FullName}.");
             return ExitCodes.Ok;
         });
         return command;
@@ -160,10 +155,10 @@ internal static class ModelsCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var registry = Open(parse.GetValue(dataDir)!);
-            var (model, selector) = ParseReference(parse.GetValue(reference)!);
-            IReadOnlyList<ModelVersionInfo> versions = selector is null
-                ? await registry.Store.ListVersionsAsync(model, cancellationToken)
-                : [await registry.GetAsync(model, selector, cancellationToken)];
+            var named = ModelReference.Parse(parse.GetValue(reference)!);
+            IReadOnlyList<ModelVersionInfo> versions = named.Selector is null
+                ? await registry.Store.ListVersionsAsync(named.Model, cancellationToken)
+                : [await registry.GetAsync(named.Model, named.Selector, cancellationToken)];
             CommandOutput.Print(parse.GetValue(json), versions.Select(Describe), () => VersionsTable(versions));
             return ExitCodes.Ok;
         });
@@ -222,15 +217,11 @@ internal static class ModelsCommand
         var command = new Command("delete", "Deletes a version that no alias points at and no endpoint deploys; its number is never reused.") { reference, dataDir };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var (model, selector) = ParseReference(parse.GetValue(reference)!);
-            if (selector is null || !long.TryParse(selector, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-            {
-                throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION");
-            }
-
+            var named = ModelReference.Parse(parse.GetValue(reference)!);
+            var version = named.Version ?? throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION");
             var data = parse.GetValue(dataDir)!;
-            await new EndpointManager(new SqliteEndpointStore(data.FullName), Open(data), TimeProvider.System).DeleteVersionAsync(model, version, cancellationToken);
-            AnsiConsole.WriteLine($"Deleted {model}:{version}.");
+            await new EndpointManager(new SqliteEndpointStore(data.FullName), Open(data), TimeProvider.System).DeleteVersionAsync(named.Model, version, cancellationToken);
+            AnsiConsole.WriteLine($"Deleted {named.Model}:{version}.");
             return ExitCodes.Ok;
         });
         return command;
@@ -240,15 +231,6 @@ internal static class ModelsCommand
         new SqliteModelRegistryStore(dataDir.FullName),
         new FileArtifactStore(Path.Combine(dataDir.FullName, "artifacts")),
         TimeProvider.System);
-
-    /// <summary>MODEL, MODEL:VERSION or MODEL@ALIAS; the selector is the version or the alias.</summary>
-    internal static (string Model, string? Selector) ParseReference(string text)
-    {
-        var at = text.IndexOfAny([':', '@']);
-        return at < 0 ? (text, null)
-            : at == 0 || at == text.Length - 1 ? throw ModelDockException.InvalidInput($"'{text}' is not MODEL, MODEL:VERSION or MODEL@ALIAS")
-            : (text[..at], text[(at + 1)..]);
-    }
 
     private static Option<string[]> KeyValues(string name, string description) => new(name) { Description = description, AllowMultipleArgumentsPerToken = false };
 
