@@ -13,12 +13,15 @@ internal sealed class EndpointManager
     private readonly IEndpointStore _store;
     private readonly ModelRegistry _registry;
     private readonly TimeProvider _time;
+    private readonly Func<string, long, CancellationToken, Task>? _prepare;
 
-    public EndpointManager(IEndpointStore store, ModelRegistry registry, TimeProvider time)
+    /// <param name="prepare">Loads and warms a version before a deploy of it is written (a server does; the CLI leaves it to the servers).</param>
+    public EndpointManager(IEndpointStore store, ModelRegistry registry, TimeProvider time, Func<string, long, CancellationToken, Task>? prepare = null)
     {
         _store = store;
         _registry = registry;
         _time = time;
+        _prepare = prepare;
     }
 
     public IEndpointStore Store => _store;
@@ -40,7 +43,16 @@ internal sealed class EndpointManager
         ModelRegistry.CheckName(deployment, "deployment");
         var reference = ModelReference.Parse(modelReference, "model", requireSelector: true);
         var (model, alias) = (reference.Model, reference.IsAlias ? reference.Selector : null);
-        var version = await _registry.GetAsync(model, reference.Selector!, cancellationToken).ConfigureAwait(false);
+        ModelVersionInfo version;
+        try
+        {
+            version = await _registry.GetAsync(model, reference.Selector!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelDockException e) when (e.Kind == ErrorKind.NotFound)
+        {
+            throw ModelDockException.InvalidInput($"model: {e.Message}");
+        }
+
         var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
         if (!force)
         {
@@ -53,6 +65,11 @@ internal sealed class EndpointManager
                         $"model: {model}:{version.Version} does not fit endpoint '{endpoint}', whose deployment '{other.Name}' serves {other.Model}:{other.Version}: {problem}; deploy with --force to allow it");
                 }
             }
+        }
+
+        if (_prepare is not null)
+        {
+            await _prepare(model, version.Version, cancellationToken).ConfigureAwait(false);
         }
 
         var spec = new DeploymentSpec(deployment, model, version.Version, alias);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelDock.Errors;
 using ModelDock.Registry;
 using ModelDock.Serving;
 
@@ -39,6 +40,19 @@ internal sealed partial class EndpointSync : IAsyncDisposable
     {
         await SyncAsync(cancellationToken).ConfigureAwait(false);
         _loop = PollAsync(_stopping.Token);
+    }
+
+    /// <summary>
+    /// Loads and warms a version before a change that deploys it is written, so a version that cannot load is refused
+    /// with the reason while the endpoint stays as it was.
+    /// </summary>
+    public async Task PreloadAsync(string model, long version, CancellationToken cancellationToken)
+    {
+        var failures = await _source.LoadAsync([(model, version)], cancellationToken).ConfigureAwait(false);
+        if (failures.TryGetValue((model, version), out var reason))
+        {
+            throw new ModelDockException(ErrorKind.Conflict, $"{model}:{version} cannot be loaded, so nothing was changed: {reason}");
+        }
     }
 
     /// <summary>Applies whatever changed since the last call; returns at once when nothing did.</summary>

@@ -15,6 +15,12 @@ public enum ErrorKind
     /// <summary>The request conflicts with the current state (409 / ALREADY_EXISTS or FAILED_PRECONDITION).</summary>
     Conflict,
 
+    /// <summary>The call needs an API key and has none, or one that is not valid (401 / UNAUTHENTICATED).</summary>
+    Unauthenticated,
+
+    /// <summary>The caller's API key does not allow this call, e.g. an inference key on the admin API (403 / PERMISSION_DENIED).</summary>
+    PermissionDenied,
+
     /// <summary>The request body exceeds the configured limit (413 / RESOURCE_EXHAUSTED).</summary>
     PayloadTooLarge,
 

@@ -125,7 +125,19 @@ internal sealed class ModelRegistry
             throw ModelDockException.InvalidInput($"alias '{alias}' is all digits, which would read as a version number");
         }
 
-        return _store.SetAliasAsync(model, alias, version, by, _time.GetUtcNow(), cancellationToken);
+        return SetAsync();
+
+        async Task<AliasMove> SetAsync()
+        {
+            try
+            {
+                return await _store.SetAliasAsync(model, alias, version, by, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ModelDockException e) when (e.Kind == ErrorKind.NotFound)
+            {
+                throw ModelDockException.InvalidInput($"version: {e.Message}");
+            }
+        }
     }
 
     public Task<AliasMove> RemoveAliasAsync(string model, string alias, string by, CancellationToken cancellationToken) =>

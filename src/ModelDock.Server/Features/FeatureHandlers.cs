@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Errors;
 using ModelDock.Features.Online;
 using ModelDock.Features.Push;
+using ModelDock.Server.Access;
 using ModelDock.Server.Rest;
 
 namespace ModelDock.Server.Features;
@@ -27,18 +28,19 @@ public static class FeatureHandlers
         ArgumentNullException.ThrowIfNull(endpoints);
         var online = endpoints.ServiceProvider.GetRequiredService<OnlineFeatureService>();
         var push = endpoints.ServiceProvider.GetRequiredService<FeaturePushService>();
-        endpoints.MapPost("/get-online-features", context => Handle(context, async (root, ct) =>
+        var features = endpoints.MapGroup(string.Empty).RequireAuthorization(AccessPolicies.Inference);
+        features.MapPost("/get-online-features", context => Handle(context, async (root, ct) =>
         {
             var response = await online.GetOnlineFeaturesAsync(Read(root, FeatureJson.ReadOnlineRequest), ct).ConfigureAwait(false);
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
             FeatureJson.WriteOnlineResponse(writer, response);
         }));
-        endpoints.MapPost("/push", context => Handle(context, async (root, ct) =>
+        features.MapPost("/push", context => Handle(context, async (root, ct) =>
         {
             var result = await push.PushAsync(Read(root, FeatureJson.ReadPushRequest), ct).ConfigureAwait(false);
             await context.Response.WriteAsJsonAsync(new PushReply(result.Rows, result.OnlineRowsWritten, result.OfflineFile is not null), ct).ConfigureAwait(false);
-        }));
+        })).RequireAuthorization(AccessPolicies.Admin);
         endpoints.MapGet("/health/features", async context =>
         {
             var health = await online.CheckHealthAsync(context.RequestAborted).ConfigureAwait(false);

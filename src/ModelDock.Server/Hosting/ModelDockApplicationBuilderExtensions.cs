@@ -1,4 +1,8 @@
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using ModelDock.Registry;
+using ModelDock.Server.Admin;
+using ModelDock.Server.Access;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Grpc;
 using ModelDock.Server.Hosting;
@@ -17,6 +21,8 @@ public static class ModelDockApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<RestErrorMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseWhen(context => !GrpcResponses.IsGrpc(context), rest => rest.UseRequestDecoding().UseResponseCompression());
         app.UseRateLimiter();
         app.UseMiddleware<RequestMemoryMiddleware>();
@@ -25,7 +31,8 @@ public static class ModelDockApplicationBuilderExtensions
 
     /// <summary>
     /// The Open Inference Protocol over REST (under <c>/v2</c>, with Triton's configuration, repository and statistics
-    /// extensions) and gRPC (<c>inference.GRPCInferenceService</c> and <c>grpc.health.v1.Health</c>).
+    /// extensions) and gRPC (<c>inference.GRPCInferenceService</c> and <c>grpc.health.v1.Health</c>); with the registry
+    /// (<c>AddRegistryEndpoints</c>), the admin API under <c>/api</c> and its OpenAPI document at <c>/openapi/v1.json</c>.
     /// </summary>
     public static ModelDockConventionBuilder MapModelDock(this IEndpointRouteBuilder endpoints)
     {
@@ -33,8 +40,15 @@ public static class ModelDockApplicationBuilderExtensions
         var rest = endpoints.MapGroup("/v2");
         rest.MapOpenInferenceProtocol(endpoints.ServiceProvider);
         var grpc = endpoints.MapGrpcService<InferenceGrpcService>();
-        grpc.RequireModelInferAdmission();
+        grpc.RequireModelInferAdmission().RequireAuthorization(AccessPolicies.Inference);
         var health = endpoints.MapGrpcService<HealthGrpcService>();
-        return new ModelDockConventionBuilder([rest, grpc, health]);
+        if (endpoints.ServiceProvider.GetService<ModelRegistry>() is null)
+        {
+            return new ModelDockConventionBuilder([rest, grpc, health]);
+        }
+
+        var admin = endpoints.MapAdminApi();
+        var openApi = endpoints.MapOpenApi().AllowAnonymous();
+        return new ModelDockConventionBuilder([rest, grpc, health, admin, openApi]);
     }
 }

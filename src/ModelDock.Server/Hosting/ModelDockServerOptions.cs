@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ModelDock.Errors;
+using ModelDock.Server.Access;
 using ModelDock.Server.Admission;
 
 namespace ModelDock.Server.Hosting;
@@ -40,6 +41,21 @@ public sealed class ModelDockServerOptions
 
     /// <summary>Inference requests that wait, unread, for one of <see cref="MaxConcurrentInferences"/>; one more is refused with 429.</summary>
     public int MaxQueuedInferences { get; set; } = 4096;
+
+    /// <summary>Largest model upload to the admin API (<c>POST /api/models/{model}/versions</c>); ONNX files stop at 2 GiB.</summary>
+    public long MaxModelUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Every call but health checks needs an API key, even on loopback. Beyond loopback, calls that change the server
+    /// (admin API, repository load/unload, feature push) need an admin key whether or not this is set.
+    /// </summary>
+    public bool RequireAuth { get; set; }
+
+    /// <summary>Which calls need a key, from <see cref="Host"/> and <see cref="RequireAuth"/>.</summary>
+    public AccessMode Access =>
+        RequireAuth ? AccessMode.RequireKeys
+        : TryParseHost(Host, out var address) && IPAddress.IsLoopback(address) ? AccessMode.Open
+        : AccessMode.ProtectChanges;
 
     /// <summary>Throws one <see cref="ModelDockException"/> (InvalidInput) listing every invalid setting.</summary>
     public void Validate()
@@ -90,6 +106,11 @@ public sealed class ModelDockServerOptions
         if (MaxRequestBodyBytes > int.MaxValue)
         {
             errors.Add($"MaxRequestBodyBytes {MaxRequestBodyBytes} must be at most {int.MaxValue}");
+        }
+
+        if (MaxModelUploadBytes <= 0)
+        {
+            errors.Add($"MaxModelUploadBytes {MaxModelUploadBytes} must be positive");
         }
 
         if (MaxInflightRequestBytes <= 0)

@@ -1,14 +1,18 @@
 using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Authentication;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModelDock.Access;
 using ModelDock.Endpoints;
 using ModelDock.Registry;
 using ModelDock.Repository;
 using ModelDock.Runtime;
+using ModelDock.Server.Access;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Grpc;
 using ModelDock.Server.Hosting;
@@ -52,12 +56,15 @@ public static class ModelDockServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelDockServerOptions>, ModelDockServerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelDockServerOptions>, AdminKeyValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServingTable>();
         services.TryAddSingleton<InferenceService>();
         services.TryAddSingleton<IInferenceService>(sp => sp.GetRequiredService<InferenceService>());
         services.TryAddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxInflightRequestBytes));
         services.AddInferenceAdmission();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessPolicies.Scheme, null);
+        services.AddAuthorization(AccessPolicies.Add);
 
         // Triton accepts gzip/deflate request bodies and compresses responses for clients that ask;
         // tritonclient's request_compression_algorithm and response_compression_algorithm rely on it.
@@ -131,6 +138,15 @@ public static class ModelDockServiceCollectionExtensions
                 sp.GetService<ModelBackendLoader>());
         });
         services.TryAddSingleton<IEndpointStore>(sp => new SqliteEndpointStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir));
+        services.TryAddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir));
+        services.TryAddSingleton(sp => new ApiKeys(sp.GetRequiredService<IApiKeyStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new EndpointManager(
+            sp.GetRequiredService<IEndpointStore>(),
+            sp.GetRequiredService<ModelRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<EndpointSync>().PreloadAsync));
+        services.AddOpenApi();
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.TryAddSingleton(sp => new RegistryModelSource(
             sp.GetRequiredService<ModelRegistry>(),
             sp.GetRequiredService<ServingTable>(),

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ModelDock.Server.Access;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Hosting;
 using ModelDock.Serving;
@@ -22,8 +23,10 @@ internal static class RestRoutes
         var repository = new RepositoryHandlers(control);
         var statistics = new StatisticsHandlers(control);
 
-        v2.MapGet("/health/live", HealthHandlers.LiveAsync);
-        v2.MapGet("/health/ready", health.ReadyAsync);
+        // Probes (Kubernetes, load balancers) carry no keys.
+        v2.RequireAuthorization(AccessPolicies.Inference);
+        v2.MapGet("/health/live", HealthHandlers.LiveAsync).AllowAnonymous();
+        v2.MapGet("/health/ready", health.ReadyAsync).AllowAnonymous();
         v2.MapGet(string.Empty, MetadataHandlers.ServerAsync);
 
         v2.MapGet("/models/stats", statistics.GetAsync);
@@ -39,7 +42,7 @@ internal static class RestRoutes
         v2.MapPost("/models/{model}/versions/{version}/infer", infer.InferAsync).RequireInferenceAdmission();
 
         v2.MapPost("/repository/index", repository.IndexAsync);
-        v2.MapPost("/repository/models/{model}/load", repository.LoadAsync);
-        v2.MapPost("/repository/models/{model}/unload", repository.UnloadAsync);
+        v2.MapPost("/repository/models/{model}/load", repository.LoadAsync).RequireAuthorization(AccessPolicies.Admin);
+        v2.MapPost("/repository/models/{model}/unload", repository.UnloadAsync).RequireAuthorization(AccessPolicies.Admin);
     }
 }
