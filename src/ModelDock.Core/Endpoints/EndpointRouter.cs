@@ -126,9 +126,8 @@ internal sealed partial class EndpointRouter : IInferenceService
     /// <summary>Copies the request's inputs now, while the transport still holds them, and sends the copy in the background.</summary>
     private void StartMirror(InferenceRequest request, RoutedDeployment mirror)
     {
-        if (Interlocked.Increment(ref _mirrorsInFlight) > MaxMirrorsInFlight)
+        if (!TryTakeMirrorSlot())
         {
-            Interlocked.Decrement(ref _mirrorsInFlight);
             if (Interlocked.Increment(ref _mirrorsDropped) == 1)
             {
                 LogMirrorsDropped(_logger, request.ModelName, mirror.Name, MaxMirrorsInFlight);
@@ -142,11 +141,29 @@ internal sealed partial class EndpointRouter : IInferenceService
         _ = Task.Run(() => MirrorAsync(request.ModelName, mirror, copy));
     }
 
+    /// <summary>Counts a copy in unless <see cref="MaxMirrorsInFlight"/> are running; the count never passes the limit, not even for a moment.</summary>
+    private bool TryTakeMirrorSlot()
+    {
+        var current = Volatile.Read(ref _mirrorsInFlight);
+        while (current < MaxMirrorsInFlight)
+        {
+            var seen = Interlocked.CompareExchange(ref _mirrorsInFlight, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
     private async Task MirrorAsync(string endpoint, RoutedDeployment mirror, InferenceRequest copy)
     {
         try
         {
-            // Its own deadline (the request's timeout or the model's) bounds the copy; the caller's cancellation does not end it.
+            // The copy outlives the caller's call, so the caller's cancellation is not its own; a copy that never ends holds one slot, no more.
             await _inner.InferAsync(copy, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e)
