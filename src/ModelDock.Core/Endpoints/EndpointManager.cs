@@ -81,7 +81,7 @@ internal sealed class EndpointManager
             ? new Dictionary<string, int> { [deployment] = 100 }
             : new Dictionary<string, int>(current.Traffic.ToDictionary(), StringComparer.Ordinal) { [deployment] = current.Traffic.GetValueOrDefault(deployment) };
         var change = $"deploy {deployment} = {model}:{version.Version}{(alias is null ? string.Empty : $" (@{alias})")}";
-        return await SaveAsync(current, deployments, traffic, change, by, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(current, current with { Deployments = deployments, Traffic = traffic }, change, by, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sets the percentage of every deployment at once: each named deployment must exist, and the percentages must sum to 100.</summary>
@@ -110,10 +110,77 @@ internal sealed class EndpointManager
 
         var traffic = current.Deployments.ToDictionary(d => d.Name, d => weights.GetValueOrDefault(d.Name), StringComparer.Ordinal);
         var change = "traffic " + string.Join(" ", traffic.Select(t => $"{t.Key}={t.Value}"));
-        return await SaveAsync(current, current.Deployments, traffic, change, by, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(current, current with { Traffic = traffic }, change, by, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Removes a deployment that takes no traffic.</summary>
+    /// <summary>
+    /// Copies <see cref="MirrorTraffic.Percent"/>% of the live requests to a deployment of the endpoint, or stops
+    /// mirroring (null, or a percent of 0). Requests pinned to a deployment and requests the mirror deployment serves
+    /// live are not copied.
+    /// </summary>
+    public async Task<EndpointDefinition> SetMirrorAsync(string endpoint, MirrorTraffic? mirror, string by, CancellationToken cancellationToken)
+    {
+        var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        if (mirror is not null)
+        {
+            if (mirror.Percent < 0)
+            {
+                throw ModelDockException.InvalidInput($"mirror: percent {mirror.Percent} is negative (0 turns mirroring off)");
+            }
+
+            if (mirror.Percent > MirrorTraffic.MaxPercent)
+            {
+                throw ModelDockException.InvalidInput($"mirror: percent {mirror.Percent} is above {MirrorTraffic.MaxPercent}");
+            }
+
+            if (current.Find(mirror.Deployment) is null)
+            {
+                throw ModelDockException.InvalidInput(
+                    $"mirror: endpoint '{endpoint}' has no deployment '{mirror.Deployment}' (it has {Names(current)})");
+            }
+        }
+
+        var next = mirror is { Percent: > 0 } ? mirror : null;
+        var change = next is null ? "mirror off" : $"mirror {next.Deployment}={next.Percent}";
+        return await SaveAsync(current, current with { Mirror = next }, change, by, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps each client on one deployment while the split is unchanged: <c>header:NAME</c> routes by a request header
+    /// (gRPC metadata), <c>input:NAME</c> by the first element of an INT64, INT32 or BYTES input, which every deployment
+    /// taking traffic must have. Null or empty routes every request at random again. Requests without the key are drawn
+    /// at random.
+    /// </summary>
+    public async Task<EndpointDefinition> SetStickyKeyAsync(string endpoint, string? key, string by, CancellationToken cancellationToken)
+    {
+        var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        var sticky = string.IsNullOrEmpty(key) ? null : StickyKey.Parse(key);
+        if (sticky is { IsHeader: false })
+        {
+            foreach (var deployment in current.Deployments.Where(d => current.Traffic.GetValueOrDefault(d.Name) > 0))
+            {
+                var version = await _registry.Store.GetVersionAsync(deployment.Model, deployment.Version, cancellationToken).ConfigureAwait(false);
+                var inputs = version.Signature.Inputs;
+                var input = inputs.FirstOrDefault(i => i.Name == sticky.Name);
+                if (input is null)
+                {
+                    throw ModelDockException.InvalidInput(
+                        $"sticky: deployment '{deployment.Name}' ({deployment.Model}:{deployment.Version}) has no input '{sticky.Name}' (it has {string.Join(", ", inputs.Select(i => i.Name))})");
+                }
+
+                if (!StickyKey.Supports(input.DataType))
+                {
+                    throw ModelDockException.InvalidInput(
+                        $"sticky: input '{sticky.Name}' of deployment '{deployment.Name}' is {input.DataType.ToWireName()}; a sticky input must be INT64, INT32 or BYTES");
+                }
+            }
+        }
+
+        var text = sticky?.ToString();
+        return await SaveAsync(current, current with { StickyKey = text }, text is null ? "sticky off" : $"sticky {text}", by, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes a deployment that takes no traffic and is not the mirror deployment.</summary>
     public async Task<EndpointDefinition> RemoveDeploymentAsync(string endpoint, string deployment, string by, CancellationToken cancellationToken)
     {
         var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
@@ -129,19 +196,28 @@ internal sealed class EndpointManager
                 $"deployment '{deployment}' of endpoint '{endpoint}' takes {current.Traffic[deployment]}% of the traffic; move it elsewhere first");
         }
 
+        // Refused rather than silently ending the mirror: whoever set it up is comparing with it.
+        if (current.Mirror?.Deployment == deployment)
+        {
+            throw new ModelDockException(
+                ErrorKind.Conflict,
+                $"deployment '{deployment}' of endpoint '{endpoint}' is the mirror deployment ({current.Mirror.Percent}% of the traffic is copied to it); turn mirroring off first");
+        }
+
         var deployments = current.Deployments.Where(d => d.Name != deployment).ToList();
         var traffic = current.Traffic.Where(t => t.Key != deployment).ToDictionary(StringComparer.Ordinal);
-        return await SaveAsync(current, deployments, traffic, $"remove {deployment}", by, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(current, current with { Deployments = deployments, Traffic = traffic }, $"remove {deployment}", by, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Makes the revision before the current one current again, as a new revision.</summary>
+    /// <summary>Makes the revision before the current one current again (deployments, traffic, mirror and sticky key), as a new revision.</summary>
     public async Task<EndpointDefinition> RollbackAsync(string endpoint, string by, CancellationToken cancellationToken)
     {
         var history = await _store.HistoryAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var current = await _store.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var previous = history.LastOrDefault(r => r.Revision < current.Revision)
             ?? throw new ModelDockException(ErrorKind.Conflict, $"endpoint '{endpoint}' has no earlier revision to roll back to");
-        return await SaveAsync(current, previous.Deployments, previous.Traffic, $"rollback to revision {previous.Revision}", by, cancellationToken).ConfigureAwait(false);
+        var restored = current with { Deployments = previous.Deployments, Traffic = previous.Traffic, Mirror = previous.Mirror, StickyKey = previous.StickyKey };
+        return await SaveAsync(current, restored, $"rollback to revision {previous.Revision}", by, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a registered version unless an endpoint deploys it (Conflict naming the endpoint and deployment) or an alias points at it.</summary>
@@ -159,9 +235,8 @@ internal sealed class EndpointManager
         await _registry.Store.DeleteVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<EndpointDefinition> SaveAsync(
-        EndpointDefinition current, IReadOnlyList<DeploymentSpec> deployments, IReadOnlyDictionary<string, int> traffic, string change, string by, CancellationToken cancellationToken) =>
-        _store.SaveAsync(current with { Deployments = deployments, Traffic = traffic, ChangedBy = by, ChangedAt = _time.GetUtcNow(), Change = change }, current.Revision, cancellationToken);
+    private Task<EndpointDefinition> SaveAsync(EndpointDefinition current, EndpointDefinition next, string change, string by, CancellationToken cancellationToken) =>
+        _store.SaveAsync(next with { ChangedBy = by, ChangedAt = _time.GetUtcNow(), Change = change }, current.Revision, cancellationToken);
 
     private static string Names(EndpointDefinition endpoint) =>
         endpoint.Deployments.Count == 0 ? "none" : string.Join(", ", endpoint.Deployments.Select(d => d.Name));

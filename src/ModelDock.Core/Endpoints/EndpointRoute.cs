@@ -1,13 +1,20 @@
 using System.Globalization;
+using System.Text;
+using ModelDock.Inference;
 using ModelDock.Registry;
 
 namespace ModelDock.Endpoints;
 
-/// <summary>An endpoint as the router sees it: its deployments, where each is served, and the cumulative traffic bounds.</summary>
+/// <summary>
+/// An endpoint as the router sees it: its deployments, where each is served, the cumulative traffic bounds, the
+/// mirror deployment and the sticky key.
+/// </summary>
 internal sealed class EndpointRoute
 {
     private readonly RoutedDeployment[] _deployments;
     private readonly int[] _upperBounds;
+    private readonly StickyKey? _sticky;
+    private readonly byte[] _stickySalt;
 
     public EndpointRoute(EndpointDefinition definition)
     {
@@ -17,6 +24,14 @@ internal sealed class EndpointRoute
         var bound = 0;
         _upperBounds = [.. _deployments.Select(d => bound += d.Percent)];
         Primary = _deployments.OrderByDescending(d => d.Percent).FirstOrDefault();
+        if (definition.Mirror is { Percent: > 0 } mirror && Find(mirror.Deployment) is { } target)
+        {
+            (Mirror, MirrorPercent) = (target, Math.Min(mirror.Percent, MirrorTraffic.MaxPercent));
+        }
+
+        // A key this server cannot read (written by a newer one) routes at random rather than stopping the endpoint.
+        _sticky = definition.StickyKey is { } text && StickyKey.TryParse(text, out var sticky, out _) ? sticky : null;
+        _stickySalt = Encoding.UTF8.GetBytes(definition.Name);
     }
 
     public EndpointDefinition Definition { get; }
@@ -25,6 +40,18 @@ internal sealed class EndpointRoute
     public RoutedDeployment? Primary { get; }
 
     public IReadOnlyList<RoutedDeployment> Deployments => _deployments;
+
+    /// <summary>The deployment that gets copies of <see cref="MirrorPercent"/>% of the live requests; null when none.</summary>
+    public RoutedDeployment? Mirror { get; }
+
+    public int MirrorPercent { get; }
+
+    /// <summary>The header whose value is the sticky key; null when the key is an input or there is none.</summary>
+    public string? StickyHeader => _sticky is { IsHeader: true } sticky ? sticky.Name : null;
+
+    /// <summary>The live deployment for a request that pins none: by its sticky value when it has one, else by <paramref name="random"/>.</summary>
+    public RoutedDeployment? Pick(InferenceRequest request, ITrafficRandom random) =>
+        Pick(_sticky is not null && _sticky.TryDraw(request, _stickySalt, out var percent) ? percent : random.NextPercent());
 
     /// <summary>The deployment a draw in [0, 100) lands on; null when no deployment takes traffic.</summary>
     public RoutedDeployment? Pick(int percent)

@@ -38,23 +38,46 @@ public sealed class InferenceRequest
     /// <summary>The endpoint deployment the caller pins (header or metadata <c>x-modeldock-deployment</c>); null lets the traffic split choose.</summary>
     public string? Deployment { get; init; }
 
+    /// <summary>
+    /// The value of the header an endpoint's sticky key names (see <see cref="Serving.IInferenceService.RoutingHeader"/>), as the
+    /// transport read it; null when the request has none or its target has no such key.
+    /// </summary>
+    public string? RoutingKey { get; init; }
+
     /// <summary>This request sent to another model and version, everything else unchanged: how an endpoint hands it to a deployment.</summary>
-    internal InferenceRequest RoutedTo(string model, string version) => Copy(model, version, null);
+    internal InferenceRequest RoutedTo(string model, string version) => Copy(model, version, null, null, Inputs, RunInlineWhenIdle);
 
-    /// <summary>This request pinned to an endpoint's deployment, as a transport reads it from a header.</summary>
-    internal InferenceRequest PinnedTo(string deployment) => Copy(ModelName, ModelVersion, deployment);
+    /// <summary>This request pinned to an endpoint's deployment and carrying its routing key, as a transport reads them from headers.</summary>
+    internal InferenceRequest WithRouting(string? deployment, string? routingKey) => Copy(ModelName, ModelVersion, deployment, routingKey, Inputs, RunInlineWhenIdle);
 
-    private InferenceRequest Copy(string model, string? version, string? deployment) => new()
+    /// <summary>
+    /// This request for a mirror deployment, with inputs of its own: the transport may free the buffers the caller's
+    /// inputs reference as soon as the caller is answered, while the copy may still wait in a queue. Never run inline,
+    /// so it cannot hold the caller's thread.
+    /// </summary>
+    internal InferenceRequest MirroredTo(string model, string version)
+    {
+        var inputs = new Tensor[Inputs.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = Inputs[i].Detached();
+        }
+
+        return Copy(model, version, null, null, inputs, runInlineWhenIdle: false);
+    }
+
+    private InferenceRequest Copy(string model, string? version, string? deployment, string? routingKey, IReadOnlyList<Tensor> inputs, bool runInlineWhenIdle) => new()
     {
         ModelName = model,
         ModelVersion = version,
         Id = Id,
-        Inputs = Inputs,
+        Inputs = inputs,
         Outputs = Outputs,
         Parameters = Parameters,
         Timeout = Timeout,
-        RunInlineWhenIdle = RunInlineWhenIdle,
+        RunInlineWhenIdle = runInlineWhenIdle,
         Deployment = deployment,
+        RoutingKey = routingKey,
     };
 
     internal static readonly IReadOnlyDictionary<string, object> EmptyParameters = new Dictionary<string, object>();

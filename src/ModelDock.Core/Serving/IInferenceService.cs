@@ -24,4 +24,11 @@ public interface IInferenceService
     bool IsModelReady(string model, string? version);
 
     ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The request header (gRPC metadata key) whose value routes requests to <paramref name="model"/>, or null when none
+    /// does: a transport passes that header's value as <see cref="InferenceRequest.RoutingKey"/>, and reads no header for
+    /// any other model.
+    /// </summary>
+    string? RoutingHeader(string model) => null;
 }

@@ -55,6 +55,9 @@ public sealed class Tensor
 
     public Tensor WithName(string name) => new(name, DataType, Shape, Data, BytesElements);
 
+    /// <summary>This tensor over memory of its own, for when the memory it references is about to be returned to a pool.</summary>
+    internal Tensor Detached() => BytesElements is null ? new(Name, DataType, Shape, Data.ToArray(), null) : this;
+
     public static long ElementCountOf(ReadOnlySpan<long> shape)
     {
         long count = 1;

@@ -1,8 +1,9 @@
-using Microsoft.AspNetCore.Authorization;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
+using ModelDock.Inference;
 using ModelDock.Server.Access;
 using ModelDock.Server.Errors;
 using ModelDock.Server.Grpc.Protocol;
@@ -63,12 +64,7 @@ internal sealed class InferenceGrpcService
 
     public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: true);
-        if (context.RequestHeaders.GetValue(EndpointRouter.DeploymentHeader) is { Length: > 0 } pinned)
-        {
-            inference = inference.PinnedTo(pinned);
-        }
-
+        var inference = WithRouting(GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: true), context);
         var response = await _server.InferAsync(inference, context.CancellationToken);
         if (response.Parameters.TryGetValue(EndpointRouter.DeploymentParameter, out var deployment))
         {
@@ -113,7 +109,7 @@ internal sealed class InferenceGrpcService
             try
             {
                 // A stream's requests are answered side by side, so they are batched, never run on the reading thread.
-                var inference = GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: false);
+                var inference = WithRouting(GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: false), context);
                 var response = await _server.InferAsync(inference, context.CancellationToken);
                 answer = new ModelStreamInferResponse { InferResponse = GrpcInferCodec.ToResponse(response, raw: request.RawInputContents.Count > 0) };
             }
@@ -221,6 +217,15 @@ internal sealed class InferenceGrpcService
         RepositoryParameters.CheckUnload(request.ModelName, request.Parameters.Keys);
         await _repository.UnloadModelAsync(request.ModelName, context.CancellationToken);
         return new RepositoryModelUnloadResponse();
+    }
+
+    /// <summary>The call's deployment pin and, for an endpoint with a sticky header, that header's value; a stream's apply to each of its requests.</summary>
+    private InferenceRequest WithRouting(InferenceRequest inference, ServerCallContext context)
+    {
+        var headers = context.RequestHeaders;
+        var pinned = headers.GetValue(EndpointRouter.DeploymentHeader) is { Length: > 0 } deployment ? deployment : null;
+        var routingKey = _server.RoutingHeader(inference.ModelName) is { } keyHeader && headers.GetValue(keyHeader) is { Length: > 0 } key ? key : null;
+        return pinned is null && routingKey is null ? inference : inference.WithRouting(pinned, routingKey);
     }
 
     private TimeSpan? RemainingTime(DateTime deadline)

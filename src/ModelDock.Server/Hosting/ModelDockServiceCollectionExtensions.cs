@@ -154,7 +154,8 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RegistryModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ModelBackendLoader>()));
-        services.TryAddSingleton(sp => new EndpointRouter(sp.GetRequiredService<InferenceService>(), sp.GetRequiredService<ITrafficRandom>()));
+        services.TryAddSingleton(sp => new EndpointRouter(
+            sp.GetRequiredService<InferenceService>(), sp.GetRequiredService<ITrafficRandom>(), sp.GetRequiredService<ILogger<EndpointRouter>>()));
         services.Replace(ServiceDescriptor.Singleton<IInferenceService>(sp => sp.GetRequiredService<EndpointRouter>()));
         services.TryAddSingleton(sp => new EndpointSync(
             sp.GetRequiredService<IEndpointStore>(),

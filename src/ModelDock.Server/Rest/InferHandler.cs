@@ -41,7 +41,10 @@ internal sealed class InferHandler
             request = headerLength == 0 ? ParseRaw(model, version, bytes) : InferRequestParser.Parse(model, version, bytes, headerLength.Value);
         }
 
-        var inference = context.Request.Headers[EndpointRouter.DeploymentHeader] is [{ Length: > 0 } pinned] ? request.Request.PinnedTo(pinned) : request.Request;
+        var headers = context.Request.Headers;
+        var pinned = headers[EndpointRouter.DeploymentHeader] is [{ Length: > 0 } deploymentHeader] ? deploymentHeader : null;
+        var routingKey = _server.RoutingHeader(model) is { } keyHeader && headers[keyHeader] is [{ Length: > 0 } key] ? key : null;
+        var inference = pinned is null && routingKey is null ? request.Request : request.Request.WithRouting(pinned, routingKey);
         var response = await _server.InferAsync(inference, aborted);
         if (response.Parameters.TryGetValue(EndpointRouter.DeploymentParameter, out var deployment))
         {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Onnx;
@@ -141,6 +142,136 @@ public sealed class EndpointManagerTests : IDisposable
         Assert.Equal(ErrorKind.Conflict, error.Kind);
         Assert.Contains("deployed on endpoint 'risk' (deployment 'green')", error.Message, StringComparison.Ordinal);
         Assert.Equal([1], (await _registry.Store.ListVersionsAsync("fraud", default)).Select(v => v.Version));
+    }
+
+    [Theory]
+    [InlineData("green", 60, "mirror: percent 60 is above 50")]
+    [InlineData("green", -1, "mirror: percent -1 is negative (0 turns mirroring off)")]
+    [InlineData("purple", 10, "mirror: endpoint 'risk' has no deployment 'purple' (it has blue, green)")]
+    public async Task SetMirror_Invalid_InvalidInputNamingTheFieldAndNothingChanges(string deployment, int percent, string expected)
+    {
+        await DeployBlueGreenAsync();
+        var before = await _endpoints.Store.GetAsync("risk", default);
+
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => _endpoints.SetMirrorAsync("risk", new MirrorTraffic(deployment, percent), "alice", default));
+
+        Assert.Equal(ErrorKind.InvalidInput, error.Kind);
+        Assert.Equal(expected, error.Message);
+        var after = await _endpoints.Store.GetAsync("risk", default);
+        Assert.Equal(before.Revision, after.Revision);
+        Assert.Null(after.Mirror);
+    }
+
+    [Fact]
+    public async Task SetMirror_ThenZeroPercent_RecordedAsRevisionsAndZeroTurnsItOff()
+    {
+        await DeployBlueGreenAsync();
+
+        var on = await _endpoints.SetMirrorAsync("risk", new MirrorTraffic("green", 50), "alice", default);
+        var off = await _endpoints.SetMirrorAsync("risk", new MirrorTraffic("green", 0), "alice", default);
+
+        Assert.Equal(new MirrorTraffic("green", 50), on.Mirror);
+        Assert.Equal("mirror green=50", on.Change);
+        Assert.Null(off.Mirror);
+        Assert.Equal("mirror off", off.Change);
+        Assert.Equal(on.Revision + 1, off.Revision);
+    }
+
+    [Fact]
+    public async Task Undeploy_MirrorDeployment_ConflictUntilMirroringIsOff()
+    {
+        await DeployBlueGreenAsync();
+        await _endpoints.SetMirrorAsync("risk", new MirrorTraffic("green", 10), "alice", default);
+
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => _endpoints.RemoveDeploymentAsync("risk", "green", "alice", default));
+        await _endpoints.SetMirrorAsync("risk", null, "alice", default);
+        var removed = await _endpoints.RemoveDeploymentAsync("risk", "green", "alice", default);
+
+        Assert.Equal(ErrorKind.Conflict, error.Kind);
+        Assert.Contains("is the mirror deployment", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["blue"], removed.Deployments.Select(d => d.Name));
+    }
+
+    [Theory]
+    [InlineData("cookie:session", "sticky: 'cookie:session' is not header:NAME or input:NAME")]
+    [InlineData("header:", "sticky: 'header:' needs a header name")]
+    [InlineData("header:x customer", "sticky: 'header:x customer' needs a header name")]
+    [InlineData("header:X-ModelDock-Deployment", "sticky: 'header:x-modeldock-deployment' is reserved")]
+    [InlineData("header:trace-bin", "sticky: 'header:trace-bin' is reserved")]
+    [InlineData("input:", "sticky: 'input:' needs an input name")]
+    [InlineData("input:customer_id", "sticky: deployment 'blue' (fraud:1) has no input 'customer_id' (it has input)")]
+    [InlineData("input:input", "sticky: input 'input' of deployment 'blue' is FP32; a sticky input must be INT64, INT32 or BYTES")]
+    public async Task SetStickyKey_Invalid_InvalidInputNamingTheFieldAndNothingChanges(string key, string expected)
+    {
+        await DeployBlueGreenAsync();
+        var before = await _endpoints.Store.GetAsync("risk", default);
+
+        var error = await Assert.ThrowsAsync<ModelDockException>(() => _endpoints.SetStickyKeyAsync("risk", key, "alice", default));
+
+        Assert.Equal(ErrorKind.InvalidInput, error.Kind);
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before.Revision, (await _endpoints.Store.GetAsync("risk", default)).Revision);
+    }
+
+    [Fact]
+    public async Task SetStickyKey_HeaderAnyCaseAndAnInt64Input_StoredCanonicallyAndNullTurnsItOff()
+    {
+        await DeployBlueGreenAsync();
+        var file = _folder.Combine("ranker.onnx");
+        await File.WriteAllBytesAsync(file, DemoModels.TwoInput());
+        await _registry.RegisterAsync(new RegistrationRequest("ranker", file), default);
+        await _endpoints.CreateAsync("rank", "alice", default);
+        await _endpoints.DeployAsync("rank", "blue", "ranker:1", force: false, "alice", default);
+
+        var header = await _endpoints.SetStickyKeyAsync("risk", "Header:X-Customer", "alice", default);
+        var off = await _endpoints.SetStickyKeyAsync("risk", null, "alice", default);
+        var input = await _endpoints.SetStickyKeyAsync("rank", $"input:{DemoModels.TwoInputIds}", "alice", default);
+
+        Assert.Equal("header:x-customer", header.StickyKey);
+        Assert.Equal("sticky header:x-customer", header.Change);
+        Assert.Null(off.StickyKey);
+        Assert.Equal("sticky off", off.Change);
+        Assert.Equal("input:ids", input.StickyKey);
+    }
+
+    [Fact]
+    public async Task Rollback_AfterMirrorAndStickyChanges_RestoresThePreviousMirrorAndStickyKey()
+    {
+        await DeployBlueGreenAsync();
+        await _endpoints.SetMirrorAsync("risk", new MirrorTraffic("green", 20), "alice", default);
+        await _endpoints.SetStickyKeyAsync("risk", "header:x-customer", "alice", default);
+        await _endpoints.SetMirrorAsync("risk", null, "alice", default);
+        await _endpoints.SetStickyKeyAsync("risk", null, "alice", default);
+
+        var stickyBack = await _endpoints.RollbackAsync("risk", "bob", default);
+        await _endpoints.SetStickyKeyAsync("risk", null, "alice", default);
+        await _endpoints.SetMirrorAsync("risk", new MirrorTraffic("blue", 5), "alice", default);
+        await _endpoints.SetMirrorAsync("risk", new MirrorTraffic("green", 30), "alice", default);
+        var mirrorBack = await _endpoints.RollbackAsync("risk", "bob", default);
+
+        Assert.Equal("header:x-customer", stickyBack.StickyKey);
+        Assert.Null(stickyBack.Mirror);
+        Assert.Equal(new MirrorTraffic("blue", 5), mirrorBack.Mirror);
+        Assert.Null(mirrorBack.StickyKey);
+        Assert.Equal(new Dictionary<string, int> { ["blue"] = 100, ["green"] = 0 }, mirrorBack.Traffic);
+    }
+
+    [Fact]
+    public void Definition_StoredBeforeMirrorAndStickyExisted_ReadsWithNeither()
+    {
+        const string stored = """
+            {"Name":"risk","Revision":3,"Deployments":[{"Name":"blue","Model":"fraud","Version":1,"Alias":null}],
+             "Traffic":{"blue":100},"ChangedBy":"alice","ChangedAt":"2025-01-02T03:04:05+00:00","Change":"deploy blue = fraud:1"}
+            """;
+
+        var definition = JsonSerializer.Deserialize<EndpointDefinition>(stored)!;
+        var roundTripped = JsonSerializer.Deserialize<EndpointDefinition>(JsonSerializer.Serialize(definition with { Mirror = new MirrorTraffic("blue", 7), StickyKey = "input:id" }))!;
+
+        Assert.Null(definition.Mirror);
+        Assert.Null(definition.StickyKey);
+        Assert.Equal(100, definition.Traffic["blue"]);
+        Assert.Equal(new MirrorTraffic("blue", 7), roundTripped.Mirror);
+        Assert.Equal("input:id", roundTripped.StickyKey);
     }
 
     [Fact]
