@@ -70,3 +70,12 @@ public sealed class AzuriteFactAttribute : FactAttribute
         Skip = TestServices.SkipReason(TestServices.AzuriteVariable);
     }
 }
+
+/// <summary>A fact that needs several servers, named by their variables: skipped with the first missing one's reason.</summary>
+public sealed class ServicesFactAttribute : FactAttribute
+{
+    public ServicesFactAttribute(params string[] variables)
+    {
+        Skip = variables.Select(TestServices.SkipReason).FirstOrDefault(reason => reason is not null);
+    }
+}
