@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ModelDock.Endpoints;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Fuzz.Engine;
@@ -94,11 +93,12 @@ internal sealed class FuzzHost : IAsyncDisposable
     /// <summary>Registers the mlp folder's version twice and deploys them as blue and green of <see cref="Endpoint"/>.</summary>
     private static async Task WriteEndpointAsync(string data, string mlpFolder)
     {
-        var registry = new ModelRegistry(new SqliteModelRegistryStore(data), new FileArtifactStore(Path.Combine(data, "artifacts")), TimeProvider.System);
+        var storage = RegistryStorage.Local(data);
+        var registry = storage.Registry;
         var request = new RegistrationRequest("mlp", string.Empty);
         await registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
         await registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
-        var endpoints = new EndpointManager(new SqliteEndpointStore(data), registry, TimeProvider.System);
+        var endpoints = storage.Manager;
         await endpoints.CreateAsync(Endpoint, "fuzz", CancellationToken.None);
         await endpoints.DeployAsync(Endpoint, "blue", "mlp:1", force: false, "fuzz", CancellationToken.None);
         await endpoints.DeployAsync(Endpoint, "green", "mlp:2", force: false, "fuzz", CancellationToken.None);

@@ -18,6 +18,7 @@ internal static class ModelDockCli
         FeaturesCommand.Create(),
         ModelsCommand.Create(),
         EndpointsCommand.Create(),
+        KeysCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken = default)

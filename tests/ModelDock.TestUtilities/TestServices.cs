@@ -10,6 +10,10 @@ public static class TestServices
 {
     public const string RedisVariable = "MODELDOCK_TEST_REDIS";
 
+    public const string PostgresVariable = "MODELDOCK_TEST_POSTGRES";
+
+    public const string AzuriteVariable = "MODELDOCK_TEST_AZURITE";
+
     public static bool Required => Environment.GetEnvironmentVariable("MODELDOCK_REQUIRE_SERVICES") == "1";
 
     /// <summary>host:port of a Redis server the tests may flush, or null.</summary>
@@ -17,6 +21,16 @@ public static class TestServices
 
     /// <summary>The Redis address; throws when it is missing, so a required service fails the test.</summary>
     public static string RequireRedis() => Redis ?? throw Missing(RedisVariable);
+
+    /// <summary>An Npgsql connection string to a PostgreSQL server where the tests may create and drop schemas, or null.</summary>
+    public static string? Postgres => Value(PostgresVariable);
+
+    public static string RequirePostgres() => Postgres ?? throw Missing(PostgresVariable);
+
+    /// <summary>An Azure Storage connection string (Azurite's) where the tests may create and delete containers, or null.</summary>
+    public static string? Azurite => Value(AzuriteVariable);
+
+    public static string RequireAzurite() => Azurite ?? throw Missing(AzuriteVariable);
 
     internal static string? SkipReason(string variable) =>
         Value(variable) is null && !Required
@@ -36,5 +50,32 @@ public sealed class RedisFactAttribute : FactAttribute
     public RedisFactAttribute()
     {
         Skip = TestServices.SkipReason(TestServices.RedisVariable);
+    }
+}
+
+/// <summary>A fact that needs a PostgreSQL server: skipped with the reason when none is configured and none is required.</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        Skip = TestServices.SkipReason(TestServices.PostgresVariable);
+    }
+}
+
+/// <summary>A fact that needs Azurite (or Azure Storage): skipped with the reason when none is configured and none is required.</summary>
+public sealed class AzuriteFactAttribute : FactAttribute
+{
+    public AzuriteFactAttribute()
+    {
+        Skip = TestServices.SkipReason(TestServices.AzuriteVariable);
+    }
+}
+
+/// <summary>A fact that needs several servers, named by their variables: skipped with the first missing one's reason.</summary>
+public sealed class ServicesFactAttribute : FactAttribute
+{
+    public ServicesFactAttribute(params string[] variables)
+    {
+        Skip = variables.Select(TestServices.SkipReason).FirstOrDefault(reason => reason is not null);
     }
 }

@@ -5,15 +5,16 @@ using ModelDock.Storage;
 
 namespace ModelDock.Access;
 
-/// <summary>API keys in the data folder's SQLite database (table <c>access_keys</c>), secrets as SHA-256 only.</summary>
+/// <summary>API keys in the data folder's SQLite database (table <c>access_api_keys</c>); only the secret's hash is stored.</summary>
 internal sealed class SqliteApiKeyStore : IApiKeyStore
 {
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS access_keys (
-            id TEXT PRIMARY KEY,
+        CREATE TABLE IF NOT EXISTS access_api_keys (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
             name TEXT NOT NULL,
             role TEXT NOT NULL,
-            secret_sha256 BLOB NOT NULL,
+            secret_hash BLOB NOT NULL,
             created_by TEXT NOT NULL,
             created_at TEXT NOT NULL);
         """;
@@ -31,32 +32,36 @@ internal sealed class SqliteApiKeyStore : IApiKeyStore
     {
         using var connection = SqliteDataFile.Open(_connectionString);
         using var insert = SqliteDataFile.Command(connection, null, """
-            INSERT INTO access_keys (id, name, role, secret_sha256, created_by, created_at)
-            VALUES ($id, $name, $role, $hash, $by, $at) ON CONFLICT (id) DO NOTHING
+            INSERT INTO access_api_keys (id, name, role, secret_hash, created_by, created_at)
+            VALUES ($id, $name, $role, $hash, $by, $at)
+            ON CONFLICT (id) DO NOTHING
             """);
-        insert.Parameters.AddWithValue("$id", key.Id);
-        insert.Parameters.AddWithValue("$name", key.Name);
-        insert.Parameters.AddWithValue("$role", key.Role.ToString());
-        insert.Parameters.AddWithValue("$hash", secretHash);
-        insert.Parameters.AddWithValue("$by", key.CreatedBy);
-        insert.Parameters.AddWithValue("$at", key.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
-        return insert.ExecuteNonQuery() == 1 ? Task.CompletedTask : throw new ModelDockException(ErrorKind.Conflict, $"API key '{key.Id}' already exists");
+        var p = insert.Parameters;
+        p.AddWithValue("$id", key.Id);
+        p.AddWithValue("$name", key.Name);
+        p.AddWithValue("$role", ApiKeyRoles.Text(key.Role));
+        p.AddWithValue("$hash", secretHash);
+        p.AddWithValue("$by", key.CreatedBy);
+        p.AddWithValue("$at", key.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        return insert.ExecuteNonQuery() == 1
+            ? Task.CompletedTask
+            : throw new ModelDockException(ErrorKind.Conflict, $"an API key with id '{key.Id}' already exists");
     }
 
     public Task<StoredApiKey?> FindAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = SqliteDataFile.Open(_connectionString);
-        using var select = SqliteDataFile.Command(connection, null, "SELECT id, name, role, created_by, created_at, secret_sha256 FROM access_keys WHERE id = $id");
-        select.Parameters.AddWithValue("$id", id);
-        using var reader = select.ExecuteReader();
-        return Task.FromResult(reader.Read() ? new StoredApiKey(Read(reader), (byte[])reader["secret_sha256"]) : null);
+        using var command = SqliteDataFile.Command(connection, null, "SELECT id, name, role, created_by, created_at, secret_hash FROM access_api_keys WHERE id = $id");
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return Task.FromResult(reader.Read() ? new StoredApiKey(Read(reader), (byte[])reader.GetValue(5)) : null);
     }
 
     public Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken)
     {
         using var connection = SqliteDataFile.Open(_connectionString);
-        using var select = SqliteDataFile.Command(connection, null, "SELECT id, name, role, created_by, created_at FROM access_keys ORDER BY created_at, id");
-        using var reader = select.ExecuteReader();
+        using var command = SqliteDataFile.Command(connection, null, "SELECT id, name, role, created_by, created_at FROM access_api_keys ORDER BY created_at, seq");
+        using var reader = command.ExecuteReader();
         var keys = new List<ApiKeyInfo>();
         while (reader.Read())
         {
@@ -69,15 +74,17 @@ internal sealed class SqliteApiKeyStore : IApiKeyStore
     public Task RevokeAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = SqliteDataFile.Open(_connectionString);
-        using var delete = SqliteDataFile.Command(connection, null, "DELETE FROM access_keys WHERE id = $id");
+        using var delete = SqliteDataFile.Command(connection, null, "DELETE FROM access_api_keys WHERE id = $id");
         delete.Parameters.AddWithValue("$id", id);
-        return delete.ExecuteNonQuery() == 1 ? Task.CompletedTask : throw ModelDockException.NotFound($"API key '{id}' not found");
+        return delete.ExecuteNonQuery() == 1
+            ? Task.CompletedTask
+            : throw ModelDockException.NotFound($"API key '{id}' not found");
     }
 
     private static ApiKeyInfo Read(SqliteDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
-        Enum.Parse<ApiKeyRole>(reader.GetString(2)),
+        ApiKeyRoles.Parse(reader.GetString(2)),
         reader.GetString(3),
-        DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture));
+        DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal));
 }

@@ -35,3 +35,9 @@ public sealed record RegistrationMetadata(
 
 /// <summary>A model's aliases now and every move of them, oldest first.</summary>
 public sealed record AliasesReply(IReadOnlyDictionary<string, long> Aliases, IReadOnlyList<AliasMove> History);
+
+/// <summary>Body of <c>PUT /api/endpoints/{endpoint}/mirror</c>: copy this percentage (at most 50; 0 turns it off) of live traffic to one deployment.</summary>
+public sealed record MirrorRequest(string? Deployment, int Percent);
+
+/// <summary>Body of <c>PUT /api/endpoints/{endpoint}/sticky-key</c>: <c>header:NAME</c>, <c>input:NAME</c>, or null to turn it off.</summary>
+public sealed record StickyKeyRequest(string? Key);

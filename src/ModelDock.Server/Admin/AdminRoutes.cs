@@ -37,6 +37,8 @@ internal static class AdminRoutes
         endpointRoutes.MapPut("/{endpoint}/deployments/{deployment}", EndpointAdminHandlers.DeployAsync);
         endpointRoutes.MapDelete("/{endpoint}/deployments/{deployment}", EndpointAdminHandlers.UndeployAsync);
         endpointRoutes.MapPut("/{endpoint}/traffic", EndpointAdminHandlers.TrafficAsync);
+        endpointRoutes.MapPut("/{endpoint}/mirror", EndpointAdminHandlers.MirrorAsync);
+        endpointRoutes.MapPut("/{endpoint}/sticky-key", EndpointAdminHandlers.StickyKeyAsync);
         endpointRoutes.MapPost("/{endpoint}/rollback", EndpointAdminHandlers.RollbackAsync);
 
         var keys = api.MapGroup("/keys").WithTags("keys");

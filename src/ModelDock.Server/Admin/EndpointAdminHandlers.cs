@@ -56,6 +56,19 @@ internal static class EndpointAdminHandlers
         ApplyAsync(sync, () => endpoints.SetTrafficAsync(
             endpoint, request?.Weights ?? throw ModelDockException.InvalidInput("weights: the body must be {\"weights\": {\"DEPLOYMENT\": PERCENT, ...}}"), Caller.Name(user), cancellationToken), cancellationToken);
 
+    public static Task<EndpointDefinition> MirrorAsync(
+        string endpoint, MirrorRequest request, EndpointManager endpoints, EndpointSync sync, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        ApplyAsync(sync, () => endpoints.SetMirrorAsync(
+            endpoint,
+            request is null ? throw ModelDockException.InvalidInput("mirror: the body must be {\"deployment\": NAME, \"percent\": N}")
+                : request.Percent == 0 ? null : new MirrorTraffic(request.Deployment ?? throw ModelDockException.InvalidInput("mirror: the body names no deployment"), request.Percent),
+            Caller.Name(user),
+            cancellationToken), cancellationToken);
+
+    public static Task<EndpointDefinition> StickyKeyAsync(
+        string endpoint, StickyKeyRequest request, EndpointManager endpoints, EndpointSync sync, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        ApplyAsync(sync, () => endpoints.SetStickyKeyAsync(endpoint, request?.Key, Caller.Name(user), cancellationToken), cancellationToken);
+
     public static Task<EndpointDefinition> RollbackAsync(string endpoint, EndpointManager endpoints, EndpointSync sync, ClaimsPrincipal user, CancellationToken cancellationToken) =>
         ApplyAsync(sync, () => endpoints.RollbackAsync(endpoint, Caller.Name(user), cancellationToken), cancellationToken);
 

@@ -15,7 +15,7 @@ internal static class KeyAdminHandlers
     {
         var role = ParseRole(request?.Role);
         var (key, token) = await keys.CreateAsync(request!.Name, role, Caller.Name(user), cancellationToken);
-        return TypedResults.Created($"/api/keys/{key.Id}", new CreatedKey(key.Id, key.Name, key.Role.ToString().ToLowerInvariant(), token));
+        return TypedResults.Created($"/api/keys/{key.Id}", new CreatedKey(key.Id, key.Name, ApiKeyRoles.Text(key.Role), token));
     }
 
     public static async Task<NoContent> RevokeAsync(string id, ApiKeys keys, CancellationToken cancellationToken)
@@ -24,10 +24,7 @@ internal static class KeyAdminHandlers
         return TypedResults.NoContent();
     }
 
-    public static ApiKeyRole ParseRole(string? role) => role?.ToLowerInvariant() switch
-    {
-        "admin" => ApiKeyRole.Admin,
-        "inference" => ApiKeyRole.Inference,
-        _ => throw ModelDockException.InvalidInput($"role: '{role}' is not admin or inference"),
-    };
+    public static ApiKeyRole ParseRole(string? role) => role is "admin" or "inference"
+        ? ApiKeyRoles.Parse(role)
+        : throw ModelDockException.InvalidInput($"role: '{role}' is not admin or inference");
 }

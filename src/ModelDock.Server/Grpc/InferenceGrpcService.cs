@@ -1,10 +1,8 @@
 using Grpc.Core;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Inference;
-using ModelDock.Server.Access;
 using ModelDock.Server.Errors;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Shared;
@@ -34,11 +32,9 @@ internal sealed class InferenceGrpcService
         _logger = logger;
     }
 
-    [AllowAnonymous]
     public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
 
-    [AllowAnonymous]
     public Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerReadyResponse { Ready = _server.IsReady });
 
@@ -201,7 +197,6 @@ internal sealed class InferenceGrpcService
         return Task.FromResult(response);
     }
 
-    [Authorize(Policy = AccessPolicies.Admin)]
     public async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         RequireModelName(request.ModelName);
@@ -210,7 +205,6 @@ internal sealed class InferenceGrpcService
         return new RepositoryModelLoadResponse();
     }
 
-    [Authorize(Policy = AccessPolicies.Admin)]
     public async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         RequireModelName(request.ModelName);

@@ -1,8 +1,10 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Registry;
-using ModelDock.Server.Admin;
 using ModelDock.Server.Access;
+using ModelDock.Server.Admin;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Grpc;
 using ModelDock.Server.Hosting;
@@ -40,7 +42,19 @@ public static class ModelDockApplicationBuilderExtensions
         var rest = endpoints.MapGroup("/v2");
         rest.MapOpenInferenceProtocol(endpoints.ServiceProvider);
         var grpc = endpoints.MapGrpcService<InferenceGrpcService>();
-        grpc.RequireModelInferAdmission().RequireAuthorization(AccessPolicies.Inference);
+        grpc.RequireModelInferAdmission().RequireAuthorization(AccessPolicies.Inference).Add(endpoint =>
+        {
+            // The same rules as REST: liveness and readiness are probes without keys, load and unload are changes.
+            switch (endpoint.Metadata.OfType<GrpcMethodMetadata>().FirstOrDefault()?.Method.Name)
+            {
+                case "ServerLive" or "ServerReady":
+                    endpoint.Metadata.Add(new AllowAnonymousAttribute());
+                    break;
+                case "RepositoryModelLoad" or "RepositoryModelUnload":
+                    endpoint.Metadata.Add(new AuthorizeAttribute(AccessPolicies.Admin));
+                    break;
+            }
+        });
         var health = endpoints.MapGrpcService<HealthGrpcService>();
         if (endpoints.ServiceProvider.GetService<ModelRegistry>() is null)
         {

@@ -1,6 +1,6 @@
 using Grpc.AspNetCore.Server;
-using Microsoft.AspNetCore.Authentication;
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +26,9 @@ public static class ModelDockServiceCollectionExtensions
 {
     /// <summary>Configuration section of <see cref="ModelDockServerOptions"/>; environment variables reach it as <c>MODELDOCK__HTTPPORT</c> and so on.</summary>
     public const string ConfigurationSection = "ModelDock";
+
+    /// <summary>Configuration section of <see cref="RegistryOptions"/> (<c>MODELDOCK__REGISTRY__POSTGRES</c> and so on), which the CLI reads too.</summary>
+    public const string RegistrySection = ConfigurationSection + ":Registry";
 
     /// <summary>
     /// The data plane, admission, request decoding and gRPC, with <see cref="ModelDockServerOptions"/> bound from the
@@ -112,7 +115,8 @@ public static class ModelDockServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Serves the registry's endpoints from <see cref="RegistryOptions.DataDir"/>: requests to an endpoint's name are
+    /// Serves the registry's endpoints from the storage <see cref="RegistryOptions"/> names (the data folder, or
+    /// PostgreSQL and Blob Storage shared by replicas; see <see cref="RegistryStorage"/>): requests to an endpoint's name are
     /// routed to its deployments by traffic split, and changes to the endpoints (from this process, the CLI or another
     /// replica) are picked up within <see cref="RegistryOptions.PollInterval"/>.
     /// </summary>
@@ -120,26 +124,25 @@ public static class ModelDockServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<RegistryOptions>().BindConfiguration(ConfigurationSection + ":Registry").ValidateOnStart();
+        var options = services.AddOptions<RegistryOptions>().BindConfiguration(RegistrySection).ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
         options.Validate(o => !string.IsNullOrWhiteSpace(o.DataDir) && o.PollInterval > TimeSpan.Zero, "ModelDock:Registry needs a DataDir and a positive PollInterval.");
+        options.Validate(o => string.IsNullOrWhiteSpace(o.BlobStorage) || !string.IsNullOrWhiteSpace(o.BlobContainer), "ModelDock:Registry:BlobStorage needs a BlobContainer.");
         services.TryAddSingleton<ITrafficRandom, ThreadLocalTrafficRandom>();
-        services.TryAddSingleton(sp =>
-        {
-            var dataDir = sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir;
-            return new ModelRegistry(
-                new SqliteModelRegistryStore(dataDir),
-                new FileArtifactStore(Path.Combine(dataDir, "artifacts")),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<ModelBackendLoader>());
-        });
-        services.TryAddSingleton<IEndpointStore>(sp => new SqliteEndpointStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir));
-        services.TryAddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir));
+        services.TryAddSingleton(sp => RegistryStorage.Open(
+            sp.GetRequiredService<IOptions<RegistryOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ModelBackendLoader>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<RegistryStorage>().Registry);
+        services.TryAddSingleton(sp => sp.GetRequiredService<RegistryStorage>().Endpoints);
+        services.TryAddSingleton(sp => sp.GetRequiredService<RegistryStorage>().Keys);
         services.TryAddSingleton(sp => new ApiKeys(sp.GetRequiredService<IApiKeyStore>(), sp.GetRequiredService<TimeProvider>()));
+
+        // The server's manager loads and warms a version before a deploy of it is written.
         services.TryAddSingleton(sp => new EndpointManager(
             sp.GetRequiredService<IEndpointStore>(),
             sp.GetRequiredService<ModelRegistry>(),
@@ -150,7 +153,7 @@ public static class ModelDockServiceCollectionExtensions
         services.TryAddSingleton(sp => new RegistryModelSource(
             sp.GetRequiredService<ModelRegistry>(),
             sp.GetRequiredService<ServingTable>(),
-            Path.Combine(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDir, "cache"),
+            sp.GetRequiredService<RegistryStorage>().CacheFolder,
             sp.GetRequiredService<ILogger<RegistryModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ModelBackendLoader>()));

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
-using ModelDock.Registry;
 using Spectre.Console;
 
 namespace ModelDock.Cli.Commands;
@@ -157,10 +156,7 @@ internal static class EndpointsCommand
 
     private static Argument<string> EndpointArgument() => new("endpoint") { Description = "The endpoint: the model name clients call." };
 
-    private static EndpointManager Open(DirectoryInfo dataDir) => new(
-        new SqliteEndpointStore(dataDir.FullName),
-        new ModelRegistry(new SqliteModelRegistryStore(dataDir.FullName), new FileArtifactStore(Path.Combine(dataDir.FullName, "artifacts")), TimeProvider.System),
-        TimeProvider.System);
+    private static EndpointManager Open(DirectoryInfo dataDir) => CommonOptions.OpenRegistry(dataDir).Manager;
 
     private static void Print(bool json, IEnumerable<EndpointDefinition> endpoints)
     {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Registry;
 using ModelDock.Tensors;
@@ -220,17 +219,14 @@ internal static class ModelsCommand
             var named = ModelReference.Parse(parse.GetValue(reference)!);
             var version = named.Version ?? throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION");
             var data = parse.GetValue(dataDir)!;
-            await new EndpointManager(new SqliteEndpointStore(data.FullName), Open(data), TimeProvider.System).DeleteVersionAsync(named.Model, version, cancellationToken);
+            await CommonOptions.OpenRegistry(data).Manager.DeleteVersionAsync(named.Model, version, cancellationToken);
             AnsiConsole.WriteLine($"Deleted {named.Model}:{version}.");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static ModelRegistry Open(DirectoryInfo dataDir) => new(
-        new SqliteModelRegistryStore(dataDir.FullName),
-        new FileArtifactStore(Path.Combine(dataDir.FullName, "artifacts")),
-        TimeProvider.System);
+    private static ModelRegistry Open(DirectoryInfo dataDir) => CommonOptions.OpenRegistry(dataDir).Registry;
 
     private static Option<string[]> KeyValues(string name, string description) => new(name) { Description = description, AllowMultipleArgumentsPerToken = false };
 

@@ -34,6 +34,7 @@ internal static class ServeCommand
     {
         var repository = new Option<DirectoryInfo?>("--model-repository") { Description = "Folder with <model>/<version>/model.onnx and optional <model>/config.json or config.yaml." };
         var demo = new Option<bool>("--demo") { Description = "Serve demo models that ModelDock writes into <data-dir>/demo-models." };
+        var requireAuth = new Option<bool>("--require-auth") { Description = "Every call but health checks needs an API key, even on loopback (see 'modeldock keys create')." };
         var host = new Option<string>("--host") { Description = "Address to listen on: an IPv4 or IPv6 address, localhost, or * (or ::) for every IPv4 and IPv6 interface.", DefaultValueFactory = _ => "127.0.0.1" };
         var httpPort = new Option<int>("--http-port") { Description = "REST port (0 = any free port).", DefaultValueFactory = _ => 8000 };
         var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC port (0 = any free port).", DefaultValueFactory = _ => 8001 };
@@ -48,7 +49,7 @@ internal static class ServeCommand
         var store = new OnlineStoreOptions();
         var command = new Command("serve", "Serves models over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, demo, host, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, dataDir,
+            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, dataDir,
         };
         store.AddTo(command);
 
@@ -106,7 +107,7 @@ internal static class ServeCommand
                     (inflightBytes, nameof(ModelDockServerOptions.MaxInflightRequestBytes)),
                     (concurrent, nameof(ModelDockServerOptions.MaxConcurrentInferences)),
                     (queued, nameof(ModelDockServerOptions.MaxQueuedInferences)),
-                ])),
+                ], parse.GetValue(requireAuth))),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));
         return command;
@@ -220,10 +221,18 @@ internal static class ServeCommand
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>The server options given as flags, as configuration keys under <c>ModelDock</c>.</summary>
-    private static Dictionary<string, string?> GivenSettings(ParseResult parse, IEnumerable<(Option Option, string Key)> flags) =>
-        flags.Where(f => Given(parse, f.Option)).ToDictionary(
+    private static Dictionary<string, string?> GivenSettings(ParseResult parse, IEnumerable<(Option Option, string Key)> flags, bool requireAuth)
+    {
+        var settings = flags.Where(f => Given(parse, f.Option)).ToDictionary(
             f => $"{ModelDockServiceCollectionExtensions.ConfigurationSection}:{f.Key}",
             f => (string?)parse.GetResult(f.Option)!.Tokens[0].Value);
+        if (requireAuth)
+        {
+            settings[$"{ModelDockServiceCollectionExtensions.ConfigurationSection}:{nameof(ModelDockServerOptions.RequireAuth)}"] = "true";
+        }
+
+        return settings;
+    }
 
     private static void AddPortValidator(Option<int> port) =>
         port.Validators.Add(result =>

@@ -17,8 +17,8 @@ public sealed class EndpointManagerTests : IDisposable
 
     public EndpointManagerTests()
     {
-        _registry = new ModelRegistry(new SqliteModelRegistryStore(_folder.Path), new FileArtifactStore(_folder.Combine("artifacts")), TimeProvider.System);
-        _endpoints = new EndpointManager(new SqliteEndpointStore(_folder.Path), _registry, TimeProvider.System);
+        var storage = RegistryStorage.Local(_folder.Path);
+        (_registry, _endpoints) = (storage.Registry, storage.Manager);
     }
 
     [Fact]

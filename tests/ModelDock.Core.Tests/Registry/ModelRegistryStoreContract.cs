@@ -2,6 +2,7 @@ using ModelDock.Errors;
 using ModelDock.Registry;
 using ModelDock.Runtime;
 using ModelDock.Tensors;
+using ModelDock.Testing;
 using Xunit;
 
 namespace ModelDock.Core.Tests.Registry;
@@ -16,7 +17,7 @@ public abstract class ModelRegistryStoreContract
 
     internal abstract IModelRegistryStore Store { get; }
 
-    [Fact]
+    [ContractFact]
     public async Task AddVersion_TwoVersions_NumberedFromOneAndEveryFieldRoundTrips()
     {
         var first = await Store.AddVersionAsync(Draft("fraud", "a"), Now, default);
@@ -40,7 +41,7 @@ public abstract class ModelRegistryStoreContract
         Assert.Equal([-1, 3], Assert.Single(read.Signature.Outputs).Shape);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task AddVersion_ConcurrentRegistrations_DistinctNumbersNothingLost()
     {
         var added = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => Store.AddVersionAsync(Draft("busy", $"{i}"), Now, default))));
@@ -49,7 +50,7 @@ public abstract class ModelRegistryStoreContract
         Assert.Equal(16, (await Store.ListVersionsAsync("busy", default)).Count);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task GetVersion_UnknownModelOrVersion_NotFoundSayingWhich()
     {
         await Store.AddVersionAsync(Draft("known", "a"), Now, default);
@@ -63,7 +64,7 @@ public abstract class ModelRegistryStoreContract
         Assert.Contains("model 'known' has no version 7", version.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task SetAlias_SetMoveRemove_ResolvesAndRecordsEveryMove()
     {
         await Store.AddVersionAsync(Draft("ranker", "a"), Now, default);
@@ -83,7 +84,7 @@ public abstract class ModelRegistryStoreContract
         Assert.Equal(Now.AddHours(1), history[1].At);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task SetAlias_VersionMissing_NotFoundAndNothingRecorded()
     {
         await Store.AddVersionAsync(Draft("ranker", "a"), Now, default);
@@ -95,7 +96,7 @@ public abstract class ModelRegistryStoreContract
         Assert.Empty(await Store.GetAliasHistoryAsync("ranker", default));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task DeleteVersion_UsedByAnAlias_ConflictNamingItThenDeletesAndNeverReusesTheNumber()
     {
         await Store.AddVersionAsync(Draft("ranker", "a"), Now, default);
@@ -113,7 +114,7 @@ public abstract class ModelRegistryStoreContract
         Assert.Equal(3, next.Version);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ListModels_SeveralModels_SortedByName()
     {
         foreach (var model in new[] { "zeta", "alpha", "mid" })

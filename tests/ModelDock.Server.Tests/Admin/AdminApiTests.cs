@@ -115,6 +115,9 @@ public sealed class AdminApiTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("POST", "api/endpoints", """{"name": "../etc"}""", 400, "endpoint")]
     [InlineData("POST", "api/endpoints/nowhere/rollback", "", 404, "nowhere")]
     [InlineData("DELETE", "api/endpoints/risk/deployments/blue", "", 409, "100%")]
+    [InlineData("PUT", "api/endpoints/risk/mirror", """{"deployment": "blue", "percent": 60}""", 400, "above 50")]
+    [InlineData("PUT", "api/endpoints/risk/mirror", """{"deployment": "red", "percent": 10}""", 400, "no deployment 'red'")]
+    [InlineData("PUT", "api/endpoints/risk/sticky-key", """{"key": "cookie:x"}""", 400, "sticky")]
     [InlineData("DELETE", "api/keys/0123456789ab", "", 404, "0123456789ab")]
     [InlineData("POST", "api/keys", """{"name": "ci", "role": "root"}""", 400, "role")]
     public async Task BadRequest_AnsweredWithTheStatusAndTheProblem_AndTheEndpointIsUnchanged(string method, string path, string body, int status, string problem)

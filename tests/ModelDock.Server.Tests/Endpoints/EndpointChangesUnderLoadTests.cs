@@ -26,8 +26,8 @@ public sealed class EndpointChangesUnderLoadTests
     public async Task Infer_ThreeDeploysTwoTrafficChangesAndARollbackUnderLoad_NoRequestFailsAndEveryAnswerMatchesItsVersion()
     {
         using var data = new TempFolder();
-        var registry = new ModelRegistry(new SqliteModelRegistryStore(data.Path), new FileArtifactStore(Path.Combine(data.Path, "artifacts")), TimeProvider.System);
-        var endpoints = new EndpointManager(new SqliteEndpointStore(data.Path), registry, TimeProvider.System);
+        var storage = RegistryStorage.Local(data.Path);
+        var (registry, endpoints) = (storage.Registry, storage.Manager);
         var models = new Dictionary<long, MlpModel>();
         for (var seed = 1; seed <= 4; seed++)
         {

@@ -38,8 +38,8 @@ public sealed class EndpointRoutingTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _registry = new ModelRegistry(new SqliteModelRegistryStore(_data.Path), new FileArtifactStore(Path.Combine(_data.Path, "artifacts")), TimeProvider.System);
-        _endpoints = new EndpointManager(new SqliteEndpointStore(_data.Path), _registry, TimeProvider.System);
+        var storage = RegistryStorage.Local(_data.Path);
+        (_registry, _endpoints) = (storage.Registry, storage.Manager);
         await RegisterAsync(seed: 31);
         await RegisterAsync(seed: 32);
         await _endpoints.CreateAsync(Endpoint, "test", default);

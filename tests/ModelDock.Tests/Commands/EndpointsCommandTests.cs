@@ -19,7 +19,7 @@ public sealed class EndpointsCommandTests : IDisposable
     [InlineData(ExitCodes.Usage, "model: 'fraud' is not MODEL:VERSION or MODEL@ALIAS", "endpoints", "deploy", "risk", "green", "--model", "fraud")]
     [InlineData(ExitCodes.Usage, "use MODEL@ALIAS for an alias", "endpoints", "deploy", "risk", "green", "--model", "fraud:latest")]
     [InlineData(ExitCodes.Usage, "deployment name 'gr\u00e9en'", "endpoints", "deploy", "risk", "gr\u00e9en", "--model", "fraud:1")]
-    [InlineData(ExitCodes.Refused, "model 'fraud' has no version 9", "endpoints", "deploy", "risk", "green", "--model", "fraud:9")]
+    [InlineData(ExitCodes.Usage, "model: model 'fraud' has no version 9", "endpoints", "deploy", "risk", "green", "--model", "fraud:9")]
     [InlineData(ExitCodes.Refused, "endpoint 'nowhere' not found", "endpoints", "rollback", "nowhere")]
     [InlineData(ExitCodes.Refused, "endpoint 'risk' already exists", "endpoints", "create", "risk")]
     [InlineData(ExitCodes.Refused, "takes 100% of the traffic", "endpoints", "undeploy", "risk", "blue")]

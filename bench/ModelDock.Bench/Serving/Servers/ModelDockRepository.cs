@@ -1,4 +1,3 @@
-using ModelDock.Endpoints;
 using ModelDock.Registry;
 namespace ModelDock.Bench.Serving.Servers;
 
@@ -48,12 +47,12 @@ internal sealed class ModelDockRepository : IDisposable
 
     private static async Task AddEndpointAsync(ModelDockRepository repository, ModelDockConfig config)
     {
-        var registry = new ModelRegistry(
-            new SqliteModelRegistryStore(repository.DataPath), new FileArtifactStore(Path.Combine(repository.DataPath, "artifacts")), TimeProvider.System);
+        var storage = RegistryStorage.Local(repository.DataPath);
+        var registry = storage.Registry;
         var folder = Path.Combine(repository.ModelsPath, config.ModelName);
         var request = new RegistrationRequest(config.ModelName, string.Empty);
         var version = (await registry.RegisterFolderAsync(folder, request, CancellationToken.None).ConfigureAwait(false))[0].Version;
-        var endpoints = new EndpointManager(new SqliteEndpointStore(repository.DataPath), registry, TimeProvider.System);
+        var endpoints = storage.Manager;
         var name = EndpointName(config);
         await endpoints.CreateAsync(name, "bench", CancellationToken.None).ConfigureAwait(false);
         await endpoints.DeployAsync(name, "blue", $"{config.ModelName}:{version}", force: false, "bench", CancellationToken.None).ConfigureAwait(false);
