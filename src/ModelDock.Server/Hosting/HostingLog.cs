@@ -11,8 +11,8 @@ internal static partial class HostingLog
     [LoggerMessage(
         EventId = 1001,
         Level = LogLevel.Warning,
-        Message = "Listening beyond this machine (REST {Rest}, gRPC {Grpc}) and every route is unauthenticated: inference, "
-            + "model repository load/unload and feature push included. Put ModelDock behind a gateway or a network policy "
-            + "that admits only trusted callers.")]
+        Message = "Listening beyond this machine (REST {Rest}, gRPC {Grpc}): changes need an admin key, but inference, metadata "
+            + "and feature reads need no key. Set RequireAuth (serve --require-auth) to require one, or put ModelDock behind a "
+            + "gateway or a network policy that admits only trusted callers.")]
     public static partial void Unauthenticated(ILogger logger, string rest, string grpc);
 }

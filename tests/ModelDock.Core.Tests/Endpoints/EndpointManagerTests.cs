@@ -73,9 +73,9 @@ public sealed class EndpointManagerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("fraud:9", ErrorKind.NotFound, "model 'fraud' has no version 9")]
-    [InlineData("ghost:1", ErrorKind.NotFound, "model 'ghost' is not registered")]
-    [InlineData("fraud@nobody", ErrorKind.NotFound, "model 'fraud' has no alias 'nobody'")]
+    [InlineData("fraud:9", ErrorKind.InvalidInput, "model: model 'fraud' has no version 9")]
+    [InlineData("ghost:1", ErrorKind.InvalidInput, "model: model 'ghost' is not registered")]
+    [InlineData("fraud@nobody", ErrorKind.InvalidInput, "model: model 'fraud' has no alias 'nobody'")]
     [InlineData("fraud", ErrorKind.InvalidInput, "model: 'fraud' is not MODEL:VERSION or MODEL@ALIAS")]
     [InlineData("fraud:latest", ErrorKind.InvalidInput, "use MODEL@ALIAS for an alias")]
     public async Task Deploy_BadModelReference_RefusedNamingIt(string reference, ErrorKind kind, string expected)

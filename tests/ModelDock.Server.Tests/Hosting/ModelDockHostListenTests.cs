@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
@@ -31,9 +32,20 @@ public sealed class ModelDockHostListenTests
     }
 
     [Fact]
-    public async Task StartAsync_AllInterfaces_BindsIPv4AndIPv6AndWarnsThatRoutesAreUnauthenticated()
+    public async Task StartAsync_AllInterfaces_BindsIPv4AndIPv6AndWarnsThatInferenceNeedsNoKey()
     {
-        await using var host = Create(ServerFixture.AnyFreePorts + (o => o.Host = "*"));
+        using var data = new ModelDock.Testing.Features.TempFolder();
+        using (var storage = ModelDock.Registry.RegistryStorage.Local(data.Path))
+        {
+            await new ModelDock.Access.ApiKeys(storage.Keys, TimeProvider.System).CreateAsync("operator", ModelDock.Access.ApiKeyRole.Admin, "test", default);
+        }
+
+        await using var host = ModelDockHost.Create(ServerFixture.AnyFreePorts + (o => o.Host = "*"), b =>
+        {
+            b.Services.AddModelDock().AddRegistryEndpoints(r => r.DataDir = data.Path);
+            b.Logging.ClearProviders();
+            b.Logging.AddProvider(_logs);
+        });
 
         await host.StartAsync();
 
@@ -43,7 +55,7 @@ public sealed class ModelDockHostListenTests
         Assert.Equal($"REST (HTTP/1.1) listening on http://{address}:{host.HttpPort} ({scope})", lines[0].Message);
         Assert.Equal($"gRPC (HTTP/2 cleartext) listening on http://{address}:{host.GrpcPort} ({scope})", lines[1].Message);
         var warning = Assert.Single(lines, l => l.Level == LogLevel.Warning);
-        Assert.Contains("every route is unauthenticated", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("changes need an admin key, but inference", warning.Message, StringComparison.Ordinal);
         Assert.Contains("gateway or a network policy", warning.Message, StringComparison.Ordinal);
         Assert.Equal(new Uri($"http://127.0.0.1:{host.HttpPort}/"), host.HttpAddress);
         Assert.Equal(HttpStatusCode.OK, await LiveStatusAsync(new Uri($"http://127.0.0.1:{host.HttpPort}/")));

@@ -33,8 +33,10 @@ public sealed class FeatureTestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(time);
+        builder.Services.AddModelDock();
         builder.Services.AddFeatureServing(repository, store, dataDir);
         var app = builder.Build();
+        app.UseModelDock();
         FeatureHandlers.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -40,7 +40,7 @@ public sealed class SharedRegistryTests : IDisposable
     }
 
     [ServicesFact(TestServices.PostgresVariable, TestServices.AzuriteVariable)]
-    public async Task TwoReplicas_EndpointChangedThroughTheCli_BothServeEachChangeWithinFiveSeconds()
+    public async Task TwoReplicas_EndpointChangedThroughTheCliOrEitherServer_BothServeEachChangeWithinFiveSeconds()
     {
         var environment = Environment(_schema.ConnectionString);
         var (v1, v2) = (DemoModels.Mlp([8, 3], seed: 71), DemoModels.Mlp([8, 3], seed: 72));
@@ -58,10 +58,15 @@ public sealed class SharedRegistryTests : IDisposable
 
         await CliAsync(environment, "endpoints", "traffic", "risk", "blue=100", "green=0");
         await Task.WhenAll(replicas.Select(r => ConvergeAsync(r, "blue", Expected(v1), Convergence)));
+
+        // A change made through one replica's admin API reaches the other through the shared store.
+        using var changed = await replicas[0].Http.PutAsJsonAsync("api/endpoints/risk/traffic", new { weights = new { blue = 0, green = 100 } });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        await Task.WhenAll(replicas.Select(r => ConvergeAsync(r, "green", Expected(v2), Convergence)));
     }
 
     [ServicesFact(TestServices.PostgresVariable, TestServices.AzuriteVariable)]
-    public async Task Replica_PostgresBecomesUnreachable_LoadedEndpointKeepsServing()
+    public async Task Replica_PostgresBecomesUnreachable_LoadedEndpointKeepsServingAndAdminCallsAnswer503()
     {
         var direct = new NpgsqlConnectionStringBuilder(_schema.ConnectionString);
         var forwarder = new TcpForwarder(direct.Host!, direct.Port);
@@ -83,10 +88,13 @@ public sealed class SharedRegistryTests : IDisposable
         }
 
         var (status, deployment, outputs) = await InferAsync(replica.Http);
+        using var admin = await replica.Http.GetAsync("api/endpoints");
 
         Assert.Contains($"PostgreSQL at 127.0.0.1:{forwarder.Port} is unreachable", Logs(replica), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.OK, "blue"), (status, deployment));
         AssertClose(Expected(model), outputs);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, admin.StatusCode);
+        Assert.Contains("unreachable", await admin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False(replica.Process.HasExited);
     }
 
