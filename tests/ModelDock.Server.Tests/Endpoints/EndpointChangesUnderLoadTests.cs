@@ -10,21 +10,31 @@ using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Testing.Features;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelDock.Server.Tests.Endpoints;
 
 /// <summary>
 /// Clients on REST and gRPC keep calling an endpoint while its deployments and traffic change underneath them, the
 /// changes made through the store as another process would and picked up by the server's own polling. No request may
-/// fail, and every answer must be the output of the version it names.
+/// fail, and every answer must be the output of the version it names. Run twice: flat out, and as a steady 200
+/// requests a second for 30 seconds with the changes spread over that time, as in production.
 /// </summary>
-public sealed class EndpointChangesUnderLoadTests
+public sealed class EndpointChangesUnderLoadTests(ITestOutputHelper output)
 {
     private const string Endpoint = "risk";
+    private const int Clients = 8;
 
-    [Fact]
-    public async Task Infer_ThreeDeploysTwoTrafficChangesAndARollbackUnderLoad_NoRequestFailsAndEveryAnswerMatchesItsVersion()
+    /// <summary>Eight changes in all: each holds for this long before the next, so the paced run lasts 30 seconds.</summary>
+    private static readonly TimeSpan PacedDwell = TimeSpan.FromSeconds(30.0 / 8);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(200)]
+    public async Task Infer_ThreeDeploysTwoTrafficChangesAndARollbackUnderLoad_NoRequestFailsAndEveryAnswerMatchesItsVersion(int requestsPerSecond)
     {
+        var pace = requestsPerSecond == 0 ? (TimeSpan?)null : TimeSpan.FromSeconds((double)Clients / requestsPerSecond);
+        var dwell = pace is null ? TimeSpan.Zero : PacedDwell;
         using var data = new TempFolder();
         var storage = RegistryStorage.Local(data.Path);
         var (registry, endpoints) = (storage.Registry, storage.Manager);
@@ -52,8 +62,9 @@ public sealed class EndpointChangesUnderLoadTests
         var afterRollback = new ConcurrentDictionary<string, int>();
         var tally = served;
         using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, 8)
-            .Select(c => Task.Run(() => MlpLoad.ClientLoopAsync(Endpoint, c, c % 2 == 0 ? http : null, grpc, v => models[v], () => Volatile.Read(ref tally), stop.Token)))
+        var started = TimeProvider.System.GetTimestamp();
+        var clients = Enumerable.Range(0, Clients)
+            .Select(c => Task.Run(() => MlpLoad.ClientLoopAsync(Endpoint, c, c % 2 == 0 ? http : null, grpc, v => models[v], () => Volatile.Read(ref tally), stop.Token, pace)))
             .ToArray();
 
         async Task ChangeAndWaitForAsync(Func<Task> change, string expectedVersion)
@@ -66,6 +77,7 @@ public sealed class EndpointChangesUnderLoadTests
             }
 
             Assert.True(served.ContainsKey(expectedVersion), $"version {expectedVersion} never answered after the change");
+            await Task.Delay(dwell);
         }
 
         await ChangeAndWaitForAsync(() => Task.CompletedTask, "1");
@@ -76,6 +88,7 @@ public sealed class EndpointChangesUnderLoadTests
         await ChangeAndWaitForAsync(() => endpoints.DeployAsync(Endpoint, "blue", "fraud:4", force: false, "test", default), "3");
         await endpoints.SetTrafficAsync(Endpoint, Split(100, 0), "test", default);
         await ChangeAndWaitForAsync(() => Task.CompletedTask, "4");
+        await Task.Delay(dwell);
         await endpoints.RollbackAsync(Endpoint, "test", default);
         await host.App.Services.GetRequiredService<EndpointSync>().SyncAsync(default);
 
@@ -86,9 +99,13 @@ public sealed class EndpointChangesUnderLoadTests
             await Task.Delay(20);
         }
 
+        await Task.Delay(dwell);
         await stop.CancelAsync();
 
         var requests = await Task.WhenAll(clients);
+        var elapsed = TimeProvider.System.GetElapsedTime(started);
+        output.WriteLine($"{requests.Sum()} requests, none failed, in {elapsed.TotalSeconds:F1} s ({requests.Sum() / elapsed.TotalSeconds:F0}/s)");
+        Assert.True(pace is null || elapsed >= TimeSpan.FromSeconds(30), $"the paced run lasted {elapsed.TotalSeconds:F1} s, not 30");
         Assert.All(requests, count => Assert.True(count > 0));
         Assert.Equal(["3"], afterRollback.Keys);
     }

@@ -17,7 +17,8 @@ internal static class MlpLoad
     /// <summary>
     /// Sends requests of 1 to 4 rows until stopped, over REST when <paramref name="http"/> is given, else gRPC with raw
     /// contents; every answer must succeed and equal the reference output of the version it names. Each answer is counted, by
-    /// version, in the tally <paramref name="served"/> returned when its request was sent.
+    /// version, in the tally <paramref name="served"/> returned when its request was sent. With a <paramref name="pace"/>,
+    /// the client sends one request per period, as a steady stream of users would, instead of back to back.
     /// </summary>
     public static async Task<int> ClientLoopAsync(
         string model,
@@ -26,11 +27,18 @@ internal static class MlpLoad
         GRPCInferenceService.GRPCInferenceServiceClient grpc,
         Func<long, MlpModel> versions,
         Func<System.Collections.Concurrent.ConcurrentDictionary<string, int>> served,
-        CancellationToken stop)
+        CancellationToken stop,
+        TimeSpan? pace = null)
     {
+        using var timer = pace is { } period ? new PeriodicTimer(period) : null;
         var sent = 0;
         while (!stop.IsCancellationRequested)
         {
+            if (timer is not null && !await NextTickAsync(timer, stop))
+            {
+                break;
+            }
+
             // Chosen when the request is sent, so a test can count only requests sent after a change completed.
             var tally = served();
             var rows = 1 + ((client + sent) % 4);
@@ -51,6 +59,18 @@ internal static class MlpLoad
         }
 
         return sent;
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stop)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static async Task<(string Version, float[] Output)> InferRestAsync(string model, HttpClient http, float[] input, int rows)
