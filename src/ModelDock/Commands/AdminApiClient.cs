@@ -90,7 +90,11 @@ internal sealed class AdminApiClient : IDisposable
 
         using (response)
         {
-            throw new ModelDockException(KindOf(response.StatusCode), await ErrorMessageAsync(response, method, path, cancellationToken));
+            var kind = KindOf(response.StatusCode);
+            var message = await ErrorMessageAsync(response, method, path, cancellationToken);
+
+            // The server speaks of headers; the operator fixes it with an option or a variable.
+            throw new ModelDockException(kind, kind == ErrorKind.Unauthenticated ? $"{message} (give --api-key or set {ControlPlaneOptions.ApiKeyVariable})" : message);
         }
     }
 
