@@ -26,7 +26,7 @@ internal static class ExitCodes
     /// <summary>Feature definitions are invalid, or the feature registry or online store in the data folder cannot be read.</summary>
     public const int FeatureStore = 5;
 
-    /// <summary>A service ModelDock depends on (the Redis online store) cannot be reached.</summary>
+    /// <summary>A service ModelDock depends on (the Redis online store, the server given with --server) cannot be reached, or answered 503.</summary>
     public const int ServiceUnavailable = 6;
 
     /// <summary>The registry refused: an unknown model, version or alias, or a change the current state forbids (a version an alias uses).</summary>

@@ -53,6 +53,8 @@ internal static class ModelDockCli
             {
                 ErrorKind.Unavailable => ExitCodes.ServiceUnavailable,
                 ErrorKind.NotFound or ErrorKind.Conflict => ExitCodes.Refused,
+                // A fault inside ModelDock (a server's 500 through --server) is not the command line's.
+                ErrorKind.Internal => ExitCodes.Failure,
                 _ => ExitCodes.Usage,
             };
         }

@@ -3,13 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using ModelDock.Errors;
 using ModelDock.Registry;
+using ModelDock.Server.Admin;
 using ModelDock.Tensors;
 using Spectre.Console;
 
 namespace ModelDock.Cli.Commands;
 
 /// <summary>
-/// <c>modeldock models ...</c>: the model registry in the data folder. Versions are immutable and numbered per model;
+/// <c>modeldock models ...</c>: the model registry in the data folder, or a running server's with <c>--server</c>
+/// (except 'package' and 'import', which work on the data folder). Versions are immutable and numbered per model;
 /// aliases are movable names for versions, and every move is kept.
 /// </summary>
 internal static class ModelsCommand
@@ -71,17 +73,21 @@ internal static class ModelsCommand
     {
         var name = new Argument<string>("name") { Description = "Model name: letters, digits, '_', '-' or '.'." };
         var file = new Option<FileInfo?>("--file") { Description = "The model file (ONNX)." };
-        var folder = new Option<DirectoryInfo?>("--folder") { Description = "A Triton-style model folder (config plus numbered version folders); each version folder becomes the next version." };
+        var folder = new Option<DirectoryInfo?>("--folder")
+        {
+            Description = "A Triton-style model folder (config plus numbered version folders); each version folder becomes the next version. Not with --server: upload each version with --file.",
+        };
         var config = new Option<FileInfo?>("--config") { Description = "Model configuration, JSON or YAML, Triton's keys (with --file)." };
         var description = new Option<string>("--description") { Description = "What this version is.", DefaultValueFactory = _ => string.Empty };
         var tags = KeyValues("--tag", "A tag, key=value (repeatable).");
         var metrics = KeyValues("--metric", "An evaluation metric, key=number (repeatable).");
         var lineage = KeyValues("--lineage", "Where the version came from, key=value (repeatable): training_data, training_data_sha256, feature_service, code_revision, parameters...");
-        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
-        var command = new Command("register", "Registers the next version of a model; the file must load in ONNX Runtime.")
+        var json = CommandOutput.JsonOption();
+        var command = new Command("register", "Registers the next version of a model; the file must load in ONNX Runtime. With --server the file is uploaded.")
         {
-            name, file, folder, config, description, tags, metrics, lineage, dataDir, json,
+            name, file, folder, config, description, tags, metrics, lineage, json,
         };
+        var target = ControlPlaneOptions.AddTo(command);
         command.Validators.Add(result =>
         {
             if ((result.GetValue(file) is null) == (result.GetValue(folder) is null))
@@ -96,7 +102,7 @@ internal static class ModelsCommand
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var registry = Open(parse.GetValue(dataDir)!);
+            using var plane = target.Open(parse);
             var request = new RegistrationRequest(parse.GetValue(name)!, parse.GetValue(file)?.FullName ?? string.Empty)
             {
                 ConfigFile = parse.GetValue(config)?.FullName,
@@ -106,8 +112,8 @@ internal static class ModelsCommand
                 Lineage = ParsePairs(parse.GetValue(lineage), "--lineage", v => v),
             };
             var registered = parse.GetValue(folder) is { } dir
-                ? await registry.RegisterFolderAsync(dir.FullName, request, cancellationToken)
-                : [await registry.RegisterAsync(request, cancellationToken)];
+                ? await plane.RegisterFolderAsync(dir.FullName, request, cancellationToken)
+                : [await plane.RegisterAsync(request, cancellationToken)];
             CommandOutput.Print(parse.GetValue(json), registered.Select(Describe), () => VersionsTable(registered));
             return ExitCodes.Ok;
         });
@@ -116,27 +122,22 @@ internal static class ModelsCommand
 
     private static Command List()
     {
-        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
-        var command = new Command("list", "Lists registered models with their latest version and aliases.") { dataDir, json };
+        var json = CommandOutput.JsonOption();
+        var command = new Command("list", "Lists registered models with their latest version and aliases.") { json };
+        var target = ControlPlaneOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var store = Open(parse.GetValue(dataDir)!).Store;
-            var rows = new List<(string Model, long? Latest, int Count, IReadOnlyDictionary<string, long> Aliases)>();
-            foreach (var model in await store.ListModelsAsync(cancellationToken))
-            {
-                var versions = await store.ListVersionsAsync(model, cancellationToken);
-                rows.Add((model, versions.Count > 0 ? versions[^1].Version : null, versions.Count, await store.GetAliasesAsync(model, cancellationToken)));
-            }
-
+            using var plane = target.Open(parse);
+            var models = await plane.ListModelsAsync(cancellationToken);
             CommandOutput.Print(
                 parse.GetValue(json),
-                rows.Select(r => (object)new { model = r.Model, latest_version = r.Latest, versions = r.Count, aliases = r.Aliases }),
+                models.Select(m => (object)new { model = m.Model, latest_version = Latest(m), versions = m.Versions.Count, aliases = m.Aliases }),
                 () =>
                 {
                     var table = new Table().AddColumns("model", "latest", "versions", "aliases");
-                    foreach (var (model, latest, count, aliases) in rows)
+                    foreach (var m in models)
                     {
-                        table.AddRow(model, latest?.ToString(CultureInfo.InvariantCulture) ?? "-", count.ToString(CultureInfo.InvariantCulture), AliasText(aliases));
+                        table.AddRow(m.Model, Latest(m)?.ToString(CultureInfo.InvariantCulture) ?? "-", m.Versions.Count.ToString(CultureInfo.InvariantCulture), AliasText(m.Aliases));
                     }
 
                     return table;
@@ -149,15 +150,16 @@ internal static class ModelsCommand
     private static Command Show()
     {
         var reference = new Argument<string>("model") { Description = "MODEL (every version), MODEL:VERSION or MODEL@ALIAS." };
-        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
-        var command = new Command("show", "Shows versions with their signature, hash, tags, metrics and lineage.") { reference, dataDir, json };
+        var json = CommandOutput.JsonOption();
+        var command = new Command("show", "Shows versions with their signature, hash, tags, metrics and lineage.") { reference, json };
+        var target = ControlPlaneOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var registry = Open(parse.GetValue(dataDir)!);
+            using var plane = target.Open(parse);
             var named = ModelReference.Parse(parse.GetValue(reference)!);
             IReadOnlyList<ModelVersionInfo> versions = named.Selector is null
-                ? await registry.Store.ListVersionsAsync(named.Model, cancellationToken)
-                : [await registry.GetAsync(named.Model, named.Selector, cancellationToken)];
+                ? await plane.ListVersionsAsync(named.Model, cancellationToken)
+                : [await plane.GetVersionAsync(named.Model, named.Selector, cancellationToken)];
             CommandOutput.Print(parse.GetValue(json), versions.Select(Describe), () => VersionsTable(versions));
             return ExitCodes.Ok;
         });
@@ -169,11 +171,13 @@ internal static class ModelsCommand
         var model = new Argument<string>("model") { Description = "The model." };
         var alias = new Argument<string>("alias") { Description = "The alias, e.g. champion." };
         var version = new Argument<long>("version") { Description = "The version it points at from now on." };
-        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
-        var command = new Command("alias", "Points an alias at a version (creating or moving it); the move is recorded.") { model, alias, version, dataDir, json };
+        var json = CommandOutput.JsonOption();
+        var command = new Command("alias", "Points an alias at a version (creating or moving it); the move is recorded.") { model, alias, version, json };
+        var target = ControlPlaneOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var move = await Open(parse.GetValue(dataDir)!).SetAliasAsync(parse.GetValue(model)!, parse.GetValue(alias)!, parse.GetValue(version), Environment.UserName, cancellationToken);
+            using var plane = target.Open(parse);
+            var move = await plane.SetAliasAsync(parse.GetValue(model)!, parse.GetValue(alias)!, parse.GetValue(version), cancellationToken);
             PrintMoves(parse.GetValue(json), [move]);
             return ExitCodes.Ok;
         });
@@ -184,11 +188,13 @@ internal static class ModelsCommand
     {
         var model = new Argument<string>("model") { Description = "The model." };
         var alias = new Argument<string>("alias") { Description = "The alias to remove." };
-        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
-        var command = new Command("unalias", "Removes an alias; the removal is recorded.") { model, alias, dataDir, json };
+        var json = CommandOutput.JsonOption();
+        var command = new Command("unalias", "Removes an alias; the removal is recorded.") { model, alias, json };
+        var target = ControlPlaneOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var move = await Open(parse.GetValue(dataDir)!).RemoveAliasAsync(parse.GetValue(model)!, parse.GetValue(alias)!, Environment.UserName, cancellationToken);
+            using var plane = target.Open(parse);
+            var move = await plane.RemoveAliasAsync(parse.GetValue(model)!, parse.GetValue(alias)!, cancellationToken);
             PrintMoves(parse.GetValue(json), [move]);
             return ExitCodes.Ok;
         });
@@ -198,12 +204,13 @@ internal static class ModelsCommand
     private static Command Aliases()
     {
         var model = new Argument<string>("model") { Description = "The model." };
-        var (dataDir, json) = (CommonOptions.DataDir(), CommandOutput.JsonOption());
-        var command = new Command("aliases", "Lists every move of the model's aliases: who, when, from, to.") { model, dataDir, json };
+        var json = CommandOutput.JsonOption();
+        var command = new Command("aliases", "Lists every move of the model's aliases: who, when, from, to.") { model, json };
+        var target = ControlPlaneOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var registry = Open(parse.GetValue(dataDir)!);
-            PrintMoves(parse.GetValue(json), await registry.Store.GetAliasHistoryAsync(parse.GetValue(model)!, cancellationToken));
+            using var plane = target.Open(parse);
+            PrintMoves(parse.GetValue(json), await plane.AliasHistoryAsync(parse.GetValue(model)!, cancellationToken));
             return ExitCodes.Ok;
         });
         return command;
@@ -212,14 +219,14 @@ internal static class ModelsCommand
     private static Command Delete()
     {
         var reference = new Argument<string>("version") { Description = "MODEL:VERSION." };
-        var dataDir = CommonOptions.DataDir();
-        var command = new Command("delete", "Deletes a version that no alias points at and no endpoint deploys; its number is never reused.") { reference, dataDir };
+        var command = new Command("delete", "Deletes a version that no alias points at and no endpoint deploys; its number is never reused.") { reference };
+        var target = ControlPlaneOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var named = ModelReference.Parse(parse.GetValue(reference)!);
             var version = named.Version ?? throw ModelDockException.InvalidInput($"'{parse.GetValue(reference)}' is not MODEL:VERSION");
-            var data = parse.GetValue(dataDir)!;
-            await CommonOptions.OpenRegistry(data).Manager.DeleteVersionAsync(named.Model, version, cancellationToken);
+            using var plane = target.Open(parse);
+            await plane.DeleteVersionAsync(named.Model, version, cancellationToken);
             AnsiConsole.WriteLine($"Deleted {named.Model}:{version}.");
             return ExitCodes.Ok;
         });
@@ -305,6 +312,8 @@ internal static class ModelsCommand
 
                 return table;
             });
+
+    private static long? Latest(ModelSummary model) => model.Versions.Count > 0 ? model.Versions[^1] : null;
 
     private static string AliasText(IReadOnlyDictionary<string, long> aliases) => string.Join(", ", aliases.Select(a => $"{a.Key}={a.Value}"));
 }
