@@ -26,6 +26,12 @@ internal sealed class FuzzHost : IAsyncDisposable
     /// <summary>An endpoint with two deployments of a registered model, split 50/50, so requests may pin either or neither.</summary>
     public const string Endpoint = "mlp_endpoint";
 
+    /// <summary>The registered model and the endpoint the admin API target may change, delete and re-create.</summary>
+    public const string AdminModel = "fz";
+
+    /// <inheritdoc cref="AdminModel"/>
+    public const string AdminEndpoint = "fz_endpoint";
+
     private readonly string _folder;
     private readonly ModelDockHost _host;
 
@@ -90,19 +96,24 @@ internal sealed class FuzzHost : IAsyncDisposable
         return fuzzHost;
     }
 
-    /// <summary>Registers the mlp folder's version twice and deploys them as blue and green of <see cref="Endpoint"/>.</summary>
+    /// <summary>
+    /// Registers the mlp folder's version twice under "mlp" and under <see cref="AdminModel"/>, and deploys each pair as blue
+    /// and green of <see cref="Endpoint"/> and <see cref="AdminEndpoint"/>.
+    /// </summary>
     private static async Task WriteEndpointAsync(string data, string mlpFolder)
     {
-        var storage = RegistryStorage.Local(data);
-        var registry = storage.Registry;
-        var request = new RegistrationRequest("mlp", string.Empty);
-        await registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
-        await registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
-        var endpoints = storage.Manager;
-        await endpoints.CreateAsync(Endpoint, "fuzz", CancellationToken.None);
-        await endpoints.DeployAsync(Endpoint, "blue", "mlp:1", force: false, "fuzz", CancellationToken.None);
-        await endpoints.DeployAsync(Endpoint, "green", "mlp:2", force: false, "fuzz", CancellationToken.None);
-        await endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["blue"] = 50, ["green"] = 50 }, "fuzz", CancellationToken.None);
+        using var storage = RegistryStorage.Local(data);
+        foreach (var (model, endpoint) in new[] { ("mlp", Endpoint), (AdminModel, AdminEndpoint) })
+        {
+            var request = new RegistrationRequest(model, string.Empty);
+            await storage.Registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
+            await storage.Registry.RegisterFolderAsync(mlpFolder, request, CancellationToken.None);
+            var endpoints = storage.Manager;
+            await endpoints.CreateAsync(endpoint, "fuzz", CancellationToken.None);
+            await endpoints.DeployAsync(endpoint, "blue", $"{model}:1", force: false, "fuzz", CancellationToken.None);
+            await endpoints.DeployAsync(endpoint, "green", $"{model}:2", force: false, "fuzz", CancellationToken.None);
+            await endpoints.SetTrafficAsync(endpoint, new Dictionary<string, int> { ["blue"] = 50, ["green"] = 50 }, "fuzz", CancellationToken.None);
+        }
     }
 
     private static void WriteModels(string repository)

@@ -13,6 +13,7 @@ internal static class FuzzTargets
         new RestInferTarget(host, RestInferTarget.Body.Compressed),
         new RestRoutesTarget(host),
         new FeatureApiTarget(host),
+        new AdminApiTarget(host),
         new GrpcTarget(host, stream: false),
         new GrpcTarget(host, stream: true),
         new ModelConfigTarget(),

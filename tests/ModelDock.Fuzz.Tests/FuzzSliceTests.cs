@@ -18,6 +18,7 @@ public sealed class FuzzSliceTests(FuzzHostFixture fixture) : IClassFixture<Fuzz
     [InlineData("rest-compressed", 5000)]
     [InlineData("rest-routes", 5000)]
     [InlineData("features", 7000)]
+    [InlineData("admin-api", 3000)]
     [InlineData("grpc", 9000)]
     [InlineData("grpc-stream", 4000)]
     [InlineData("model-config", 4000)]

@@ -67,6 +67,11 @@ internal static class ModelAdminHandlers
         {
             throw ModelDockException.InvalidInput($"the upload is not a well-formed multipart form within the limits: {e.Message}");
         }
+        catch (IOException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // The multipart reader's word for a body that ends inside a part, before the closing boundary.
+            throw ModelDockException.InvalidInput("the upload ended inside a part: the multipart form has no closing boundary");
+        }
 
         var file = form.Files.GetFile("model") ?? throw ModelDockException.InvalidInput("model: the form has no 'model' file part");
         var metadata = ReadMetadata(form["metadata"].ToString());

@@ -155,6 +155,7 @@ public sealed class AdminApiTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("application/json", "{}", "multipart/form-data")]
     [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nv\r\n--x--\r\n", "'model' file part")]
     [InlineData("multipart/form-data; boundary=x", "--x\r\nbroken", "multipart")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"model\"; filename=\"m.onnx\"\r\n\r\nbytes, then the body ends", "no closing boundary")]
     public async Task Upload_Malformed_400NamingTheProblem(string contentType, string body, string problem)
     {
         using var content = new StringContent(body);
