@@ -247,12 +247,14 @@ public sealed class EndpointRoutingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Metadata_Endpoint_DescribesThePrimaryDeploymentUnderTheEndpointsName()
+    public async Task MetadataReadyAndConfig_Endpoint_DescribeThePrimaryDeploymentUnderTheEndpointsName()
     {
         using var metadata = JsonDocument.Parse(await _http.GetStringAsync($"v2/models/{Endpoint}"));
+        using var config = JsonDocument.Parse(await _http.GetStringAsync($"v2/models/{Endpoint}/config"));
         var ready = await _http.GetAsync($"v2/models/{Endpoint}/ready");
 
         Assert.Equal(Endpoint, metadata.RootElement.GetProperty("name").GetString());
+        Assert.Equal(Endpoint, config.RootElement.GetProperty("name").GetString());
         Assert.Equal(DemoModels.MlpInput, metadata.RootElement.GetProperty("inputs")[0].GetProperty("name").GetString());
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
