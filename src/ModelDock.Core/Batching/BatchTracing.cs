@@ -100,10 +100,10 @@ internal sealed class BatchTracing
         var span = ModelDockActivitySource.Source.StartActivity(ModelDockActivitySource.BatchSpan, ActivityKind.Internal, parent, tags: null, links);
         if (span is { IsAllDataRequested: true })
         {
-            span.SetTag(SpanAttributes.Model, _model);
-            span.SetTag(SpanAttributes.ModelVersion, _version);
-            span.SetTag(SpanAttributes.BatchSize, rows);
-            span.SetTag(SpanAttributes.BatchRequests, requests);
+            span.SetTag(SpanAttributeNames.Model, _model);
+            span.SetTag(SpanAttributeNames.ModelVersion, _version);
+            span.SetTag(SpanAttributeNames.BatchSize, rows);
+            span.SetTag(SpanAttributeNames.BatchRequests, requests);
         }
 
         return span;
@@ -120,8 +120,8 @@ internal sealed class BatchTracing
 
         if (span.IsAllDataRequested)
         {
-            span.SetTag(SpanAttributes.Model, _model);
-            span.SetTag(SpanAttributes.ModelVersion, _version);
+            span.SetTag(SpanAttributeNames.Model, _model);
+            span.SetTag(SpanAttributeNames.ModelVersion, _version);
         }
 
         span.SetEndTime(end.UtcDateTime);

@@ -21,7 +21,7 @@ internal static class SpanFailure
 
         if (error is ModelDockException { Kind: var kind })
         {
-            activity.SetTag(SpanAttributes.ErrorType, (uint)kind < (uint)KindNames.Length ? KindNames[(int)kind] : kind.ToString());
+            activity.SetTag(SpanAttributeNames.ErrorType, (uint)kind < (uint)KindNames.Length ? KindNames[(int)kind] : kind.ToString());
             if (IsServerFault(kind))
             {
                 activity.SetStatus(ActivityStatusCode.Error, error.Message);
@@ -30,7 +30,7 @@ internal static class SpanFailure
             return;
         }
 
-        activity.SetTag(SpanAttributes.ErrorType, error.GetType().FullName);
+        activity.SetTag(SpanAttributeNames.ErrorType, error.GetType().FullName);
         activity.SetStatus(ActivityStatusCode.Error, error.Message);
     }
 

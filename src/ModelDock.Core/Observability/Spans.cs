@@ -16,7 +16,7 @@ internal static class Spans
         }
 
         var span = ModelDockActivitySource.Source.StartActivity(ModelDockActivitySource.InferSpan);
-        span?.SetTag(SpanAttributes.Model, model);
+        span?.SetTag(SpanAttributeNames.Model, model);
         return span;
     }
 
@@ -30,10 +30,10 @@ internal static class Spans
         var span = ModelDockActivitySource.Source.StartActivity(ModelDockActivitySource.RouteSpan);
         if (span is { IsAllDataRequested: true })
         {
-            span.SetTag(SpanAttributes.Endpoint, endpoint);
-            span.SetTag(SpanAttributes.Deployment, deployment);
-            span.SetTag(SpanAttributes.Model, model);
-            span.SetTag(SpanAttributes.ModelVersion, version);
+            span.SetTag(SpanAttributeNames.Endpoint, endpoint);
+            span.SetTag(SpanAttributeNames.Deployment, deployment);
+            span.SetTag(SpanAttributeNames.Model, model);
+            span.SetTag(SpanAttributeNames.ModelVersion, version);
         }
 
         return span;
@@ -50,9 +50,9 @@ internal static class Spans
         var span = ModelDockActivitySource.Source.StartActivity(ModelDockActivitySource.LoadSpan);
         if (span is { IsAllDataRequested: true })
         {
-            span.SetTag(SpanAttributes.Model, model);
-            span.SetTag(SpanAttributes.ModelVersion, version);
-            span.SetTag(SpanAttributes.ModelSource, source);
+            span.SetTag(SpanAttributeNames.Model, model);
+            span.SetTag(SpanAttributeNames.ModelVersion, version);
+            span.SetTag(SpanAttributeNames.ModelSource, source);
         }
 
         return span;
@@ -66,7 +66,7 @@ internal static class Spans
         }
 
         var span = ModelDockActivitySource.Source.StartActivity(ModelDockActivitySource.FeaturesSpan);
-        span?.SetTag(SpanAttributes.EntityRows, entityRows);
+        span?.SetTag(SpanAttributeNames.EntityRows, entityRows);
         return span;
     }
 }

@@ -89,7 +89,7 @@ internal sealed class InferenceService : IInferenceService
             throw;
         }
 
-        span?.SetTag(SpanAttributes.ModelVersion, version.VersionText);
+        span?.SetTag(SpanAttributeNames.ModelVersion, version.VersionText);
         var start = _time.GetTimestamp();
         try
         {

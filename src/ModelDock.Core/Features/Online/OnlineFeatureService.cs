@@ -46,7 +46,7 @@ public sealed class OnlineFeatureService
         var results = new OnlineReadResult[set.Groups.Count];
         using (var span = Spans.StartFeatures(rows))
         {
-            span?.SetTag(SpanAttributes.FeatureViews, ViewNames(set));
+            span?.SetTag(SpanAttributeNames.FeatureViews, ViewNames(set));
             try
             {
                 for (var g = 0; g < results.Length; g++)

@@ -1,7 +1,7 @@
 namespace ModelDock.Observability;
 
 /// <summary>Attribute names on ModelDock's spans: OpenTelemetry's where one exists, <c>modeldock.*</c> otherwise.</summary>
-public static class SpanAttributes
+public static class SpanAttributeNames
 {
     /// <summary>The model a request named (an endpoint's name for a routed request).</summary>
     public const string Model = "modeldock.model";
