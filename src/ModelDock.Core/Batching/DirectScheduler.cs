@@ -1,3 +1,4 @@
+using ModelDock.Observability;
 using ModelDock.Runtime;
 using ModelDock.Serving;
 using ModelDock.Tensors;
@@ -15,6 +16,7 @@ internal sealed class DirectScheduler : IInferenceScheduler
     private readonly StatisticsCollector _statistics;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _instances;
+    private readonly BatchTracing _tracing;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _waiting;
 
@@ -22,8 +24,9 @@ internal sealed class DirectScheduler : IInferenceScheduler
     private int _inFlight;
     private int _closed;
 
-    public DirectScheduler(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time)
+    public DirectScheduler(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time, BatchTracing? tracing = null)
     {
+        _tracing = tracing ?? BatchTracing.Unnamed;
         _options = options;
         _backend = backend;
         _statistics = statistics;
@@ -56,10 +59,12 @@ internal sealed class DirectScheduler : IInferenceScheduler
             using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             var token = linked?.Token ?? cancellationToken;
             var enqueuedAt = _time.GetTimestamp();
+            var queued = BatchTracing.Enqueued(_time);
             try
             {
                 await WaitForInstanceAsync(token).ConfigureAwait(false);
                 var queueNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(enqueuedAt));
+                _tracing.Dispatched(queued, _time);
                 executionOwnsExit = true;
                 var execution = Task.Run(() => Execute(inputs, outputNames), CancellationToken.None);
                 var outputs = await execution.WaitAsync(token).ConfigureAwait(false);
@@ -117,6 +122,9 @@ internal sealed class DirectScheduler : IInferenceScheduler
 
     private IReadOnlyList<Tensor> Execute(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
     {
+        // Triton counts batch elements: a model with a batch dimension ran inputs[0].Shape[0] rows.
+        var rows = _options.MaxBatchSize > 0 && inputs.Count > 0 && inputs[0].Shape.Length > 0 ? (int)inputs[0].Shape[0] : 1;
+        using var span = _tracing.StartSingle(rows);
         try
         {
             var started = _time.GetTimestamp();
@@ -127,12 +135,12 @@ internal sealed class DirectScheduler : IInferenceScheduler
             }
             catch (Exception e)
             {
-                throw SchedulerErrors.FromBackend(e);
+                var error = SchedulerErrors.FromBackend(e);
+                SpanFailure.Record(span, error);
+                throw error;
             }
 
             var inferNs = SchedulerErrors.ToNanoseconds(_time.GetElapsedTime(started));
-            // Triton counts batch elements: a model with a batch dimension ran inputs[0].Shape[0] rows.
-            var rows = _options.MaxBatchSize > 0 && inputs.Count > 0 && inputs[0].Shape.Length > 0 ? (int)inputs[0].Shape[0] : 1;
             _statistics.RecordExecution(rows, 0, inferNs, 0);
             return outputs;
         }

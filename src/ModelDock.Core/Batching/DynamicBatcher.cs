@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics;
 using ModelDock.Errors;
+using ModelDock.Observability;
 using ModelDock.Runtime;
 using ModelDock.Serving;
 using ModelDock.Tensors;
@@ -38,6 +40,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     private readonly ITimer _delayTimer;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _adaptive;
+    private readonly BatchTracing _tracing;
 
     // One more batch than there are instances may be taken from the queue: it is concatenated while
     // the instances are busy and starts as soon as one is free.
@@ -54,8 +57,9 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     private bool _closed;
     private Task? _drain;
 
-    public DynamicBatcher(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time)
+    public DynamicBatcher(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time, BatchTracing? tracing = null)
     {
+        _tracing = tracing ?? BatchTracing.Unnamed;
         _options = options;
         _backend = backend;
         _statistics = statistics;
@@ -100,7 +104,8 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 return RunInline(inputs, outputNames, rows, cancellationToken);
             }
 
-            return Enqueue(new PendingRequest(inputs, outputNames, rows, groupKey), effectiveTimeout, cancellationToken).Outcome;
+            var request = new PendingRequest(inputs, outputNames, rows, groupKey) { Queued = BatchTracing.Enqueued(_time) };
+            return Enqueue(request, effectiveTimeout, cancellationToken).Outcome;
         }
         catch (ModelDockException e)
         {
@@ -157,6 +162,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     private ValueTask<ScheduleResult> RunInline(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, int rows, CancellationToken cancellationToken)
     {
         ValueTask<ScheduleResult> outcome;
+        var span = _tracing.StartSingle(rows);
         try
         {
             var start = _time.GetTimestamp();
@@ -168,9 +174,12 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         }
         catch (Exception e)
         {
-            outcome = ValueTask.FromException<ScheduleResult>(SchedulerErrors.FromBackend(e));
+            var error = SchedulerErrors.FromBackend(e);
+            SpanFailure.Record(span, error);
+            outcome = ValueTask.FromException<ScheduleResult>(error);
         }
 
+        span?.Dispose();
         Start(Finish(holdsInstance: true));
         Answered();
         return outcome;
@@ -368,6 +377,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         IReadOnlyList<Tensor>[]? perRequest = null;
         ModelDockException? failure = null;
         ModelDockException?[]? failures = null;
+        Activity? span = null;
         try
         {
             if (live.Exists(static r => r.IsFinished))
@@ -385,6 +395,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
 
             if (live.Count > 0)
             {
+                span = _tracing.StartBatch(live, _time);
                 perRequest = Infer(batch, live);
             }
         }
@@ -399,6 +410,14 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 failure = null;
             }
         }
+
+        if (failure is not null)
+        {
+            SpanFailure.Record(span, failure);
+        }
+
+        // Ended before any caller resumes: a caller resuming on this thread must not run inside the batch's span.
+        span?.Dispose();
 
         ReturnAll(batch.Rented);
         var next = KeepFirst(Finish(holdsInstance: true));

@@ -11,7 +11,7 @@ internal static class InferenceSchedulers
     /// The dynamic batcher when the model has a batch dimension and batching is on, else a direct
     /// bounded queue. Invalid options are refused with every problem in one message.
     /// </summary>
-    public static IInferenceScheduler Create(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time)
+    public static IInferenceScheduler Create(SchedulerOptions options, IModelBackend backend, StatisticsCollector statistics, TimeProvider time, BatchTracing? tracing = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backend);
@@ -24,8 +24,8 @@ internal static class InferenceSchedulers
         }
 
         return options.MaxBatchSize > 0 && options.DynamicBatching
-            ? new DynamicBatcher(options, backend, statistics, time)
-            : new DirectScheduler(options, backend, statistics, time);
+            ? new DynamicBatcher(options, backend, statistics, time, tracing)
+            : new DirectScheduler(options, backend, statistics, time, tracing);
     }
 
     public static IReadOnlyList<string> Validate(SchedulerOptions options)

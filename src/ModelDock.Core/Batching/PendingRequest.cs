@@ -47,6 +47,9 @@ internal sealed class PendingRequest : IValueTaskSource<ScheduleResult>
 
     public long QueueNanoseconds { get; set; }
 
+    /// <summary>The caller's span and when it started waiting, for its queue span; the default when nobody traces.</summary>
+    public QueueEntry Queued { get; set; }
+
     public bool IsFinished => Volatile.Read(ref _finished) != 0;
 
     public CancellationTokenRegistration Cancellation { get; set; }

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
 using ModelDock.Inference;
+using ModelDock.Observability;
 using ModelDock.Serving;
 
 namespace ModelDock.Endpoints;
@@ -186,7 +187,18 @@ internal sealed partial class EndpointRouter : IInferenceService
 
     private async ValueTask<InferenceResponse> RouteAsync(InferenceRequest request, RoutedDeployment deployment, CancellationToken cancellationToken)
     {
-        var response = await _inner.InferAsync(request.RoutedTo(deployment.ServedName, deployment.Version), cancellationToken).ConfigureAwait(false);
+        using var span = Spans.StartRoute(request.ModelName, deployment.Name, deployment.Model, deployment.Version);
+        InferenceResponse response;
+        try
+        {
+            response = await _inner.InferAsync(request.RoutedTo(deployment.ServedName, deployment.Version), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SpanFailure.Record(span, e);
+            throw;
+        }
+
         var parameters = new Dictionary<string, object>(response.Parameters.Count + 2, StringComparer.Ordinal);
         foreach (var (key, value) in response.Parameters)
         {

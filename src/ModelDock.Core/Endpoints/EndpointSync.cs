@@ -94,7 +94,9 @@ internal sealed partial class EndpointSync : IAsyncDisposable
                 }
             }
 
+            var previousRoutes = _router.Routes;
             _router.Publish(routes);
+            LogChanges(previousRoutes, routes);
             _source.MarkReady();
             _source.RetireExcept(routes.SelectMany(r => Versions(r.Definition)).ToHashSet());
             _applied = counter;
@@ -115,6 +117,32 @@ internal sealed partial class EndpointSync : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    /// <summary>One line per endpoint whose routes changed, so a log shows when each change took effect on this replica.</summary>
+    private void LogChanges(IReadOnlyDictionary<string, EndpointRoute> before, List<EndpointRoute> after)
+    {
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var route in after)
+        {
+            current.Add(route.Definition.Name);
+            if (!before.TryGetValue(route.Definition.Name, out var old) || old.Definition.Revision != route.Definition.Revision)
+            {
+                LogApplied(
+                    _logger,
+                    route.Definition.Name,
+                    route.Definition.Revision,
+                    string.Join(", ", route.Deployments.Select(d => $"{d.Name}={d.Model}:{d.Version} {d.Percent}%")));
+            }
+        }
+
+        foreach (var name in before.Keys)
+        {
+            if (!current.Contains(name))
+            {
+                LogRemoved(_logger, name);
+            }
+        }
     }
 
     private static IEnumerable<(string Model, long Version)> Versions(EndpointDefinition endpoint) => endpoint.Deployments.Select(d => (d.Model, d.Version));
@@ -147,6 +175,12 @@ internal sealed partial class EndpointSync : IAsyncDisposable
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Endpoint {Endpoint} is not served: the {Source} has a model of that name; rename the endpoint")]
     private static partial void LogNameTaken(ILogger logger, string endpoint, string source);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Endpoint {Endpoint} revision {Revision} applied: {Deployments}")]
+    private static partial void LogApplied(ILogger logger, string endpoint, long revision, string deployments);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "Endpoint {Endpoint} removed")]
+    private static partial void LogRemoved(ILogger logger, string endpoint);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Reading the endpoints failed; serving the routes as they were: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string reason);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using ModelDock.Observability;
 using ModelDock.Repository;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
@@ -114,6 +115,20 @@ internal sealed class RegistryModelSource : IModelSource
     }
 
     private async Task<ServingVersion> LoadVersionAsync(string model, long version, CancellationToken cancellationToken)
+    {
+        using var span = Spans.StartLoad(ServedName(model), version, "registry");
+        try
+        {
+            return await DownloadAndLoadAsync(model, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SpanFailure.Record(span, e);
+            throw;
+        }
+    }
+
+    private async Task<ServingVersion> DownloadAndLoadAsync(string model, long version, CancellationToken cancellationToken)
     {
         var info = await _registry.Store.GetVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(_cache);

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Observability;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Serving;
@@ -360,20 +361,38 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
             Loading = false,
             Fingerprint = fingerprint,
         });
+        if (before.Count > 0 && IsSwap(before, published))
+        {
+            ModelRepositoryLog.Swapped(_logger, model, string.Join(", ", published.Keys), string.Join(", ", before.Keys));
+        }
+
         _table.Retire(before.Values.Where(old => !published.Values.Contains(old)));
         return failures.Count == 0 ? null : string.Join("; ", failures);
     }
 
+    /// <summary>True when a version was added, dropped or replaced by a reload.</summary>
+    private static bool IsSwap(IReadOnlyDictionary<long, ServingVersion> before, IReadOnlyDictionary<long, ServingVersion> after) =>
+        before.Count != after.Count || after.Any(v => !before.TryGetValue(v.Key, out var old) || !ReferenceEquals(old, v.Value));
+
     private ServingVersion LoadVersion(string model, long version, string versionDirectory, ModelConfig config, string source)
     {
-        var file = Path.Combine(versionDirectory, config.DefaultModelFilename);
-        if (!File.Exists(file))
+        using var span = Spans.StartLoad(model, version, "repository");
+        try
         {
-            throw new InvalidDataException($"model file '{file}' not found");
-        }
+            var file = Path.Combine(versionDirectory, config.DefaultModelFilename);
+            if (!File.Exists(file))
+            {
+                throw new InvalidDataException($"model file '{file}' not found");
+            }
 
-        var statistics = _statistics.GetOrAdd((model, version), _ => new StatisticsCollector(_time));
-        return ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
+            var statistics = _statistics.GetOrAdd((model, version), _ => new StatisticsCollector(_time));
+            return ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
+        }
+        catch (Exception e)
+        {
+            SpanFailure.Record(span, e);
+            throw;
+        }
     }
 
     private string FailModel(string model, string? fingerprint, string reason)

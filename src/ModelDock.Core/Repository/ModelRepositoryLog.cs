@@ -23,6 +23,9 @@ internal static partial class ModelRepositoryLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Polling the model repository failed")]
     public static partial void PollFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Model {Model} swapped: serving versions {Versions}, previously {Previous}")]
+    public static partial void Swapped(ILogger logger, string model, string versions, string previous);
+
     [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Disposing model {Model} version {Version} failed")]
     public static partial void DisposeFailed(ILogger logger, string model, long version, Exception exception);
 }

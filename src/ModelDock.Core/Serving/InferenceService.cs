@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelDock.Errors;
 using ModelDock.Inference;
+using ModelDock.Observability;
 using ModelDock.Repository;
 using ModelDock.Tensors;
 
@@ -76,7 +77,19 @@ internal sealed class InferenceService : IInferenceService
     public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var version = _table.Acquire(request.ModelName, request.ModelVersion);
+        using var span = Spans.StartInfer(request.ModelName);
+        ServingVersion version;
+        try
+        {
+            version = _table.Acquire(request.ModelName, request.ModelVersion);
+        }
+        catch (ModelDockException e)
+        {
+            SpanFailure.Record(span, e);
+            throw;
+        }
+
+        span?.SetTag(SpanAttributeNames.ModelVersion, version.VersionText);
         var start = _time.GetTimestamp();
         try
         {
@@ -93,20 +106,25 @@ internal sealed class InferenceService : IInferenceService
                 Outputs = Classify(Named(result.Outputs, outputNames), request.Outputs, version.Config.MaxBatchSize > 0),
             };
         }
-        catch (ModelDockException)
+        catch (ModelDockException e)
         {
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
+            SpanFailure.Record(span, e);
             throw;
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
-            throw new ModelDockException(ErrorKind.Cancelled, "the request was cancelled by the caller", ex);
+            var cancelled = new ModelDockException(ErrorKind.Cancelled, "the request was cancelled by the caller", ex);
+            SpanFailure.Record(span, cancelled);
+            throw cancelled;
         }
         catch (Exception ex)
         {
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
-            throw new ModelDockException(ErrorKind.Internal, $"model '{version.Model}' version {version.Version} failed: {ex.Message}", ex);
+            var fault = new ModelDockException(ErrorKind.Internal, $"model '{version.Model}' version {version.Version} failed: {ex.Message}", ex);
+            SpanFailure.Record(span, fault);
+            throw fault;
         }
         finally
         {

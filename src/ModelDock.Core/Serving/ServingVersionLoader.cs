@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelDock.Batching;
 using ModelDock.Repository;
 using ModelDock.Runtime;
@@ -24,7 +25,8 @@ internal static class ServingVersionLoader
         {
             var signature = SignatureResolver.Resolve(backend.Signature, config);
             ModelWarmup.Run(backend, signature, config);
-            var scheduler = InferenceSchedulers.Create(config.ToSchedulerOptions(), backend, statistics, time);
+            var scheduler = InferenceSchedulers.Create(
+                config.ToSchedulerOptions(), backend, statistics, time, new BatchTracing(model, version.ToString(CultureInfo.InvariantCulture)));
             return new ServingVersion(model, version, source, config, signature, backend, scheduler, statistics, onDisposeFailed);
         }
         catch

@@ -66,6 +66,7 @@ public static class ModelDockServiceCollectionExtensions
         services.TryAddSingleton<IInferenceService>(sp => sp.GetRequiredService<InferenceService>());
         services.TryAddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxInflightRequestBytes));
         services.AddInferenceAdmission();
+        services.AddModelDockTracing();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessPolicies.Scheme, null);
         services.AddAuthorization(AccessPolicies.Add);
 

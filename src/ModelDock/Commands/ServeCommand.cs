@@ -44,12 +44,13 @@ internal static class ServeCommand
         var defaults = new ModelDockServerOptions();
         var inflightBytes = new Option<long>("--max-inflight-request-bytes") { Description = "Request bytes all requests in flight may hold together, counted as they arrive (429 above it). Default: a quarter of the memory available to the process.", DefaultValueFactory = _ => defaults.MaxInflightRequestBytes };
         var concurrent = new Option<int>("--max-concurrent-inferences") { Description = "Inference requests read, parsed and run at once.", DefaultValueFactory = _ => defaults.MaxConcurrentInferences };
+        var logFormat = new Option<string>("--log-format") { Description = "Console log format: text (one line each) or json (one JSON object a line, with trace, span and request ids).", DefaultValueFactory = _ => ConsoleLogging.Text };
         var queued = new Option<int>("--max-queued-inferences") { Description = "Inference requests that wait, unread, for a turn; one more gets 429 at once.", DefaultValueFactory = _ => defaults.MaxQueuedInferences };
         var dataDir = CommonOptions.DataDir();
         var store = new OnlineStoreOptions();
         var command = new Command("serve", "Serves models over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, dataDir,
+            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, logFormat, dataDir,
         };
         store.AddTo(command);
 
@@ -59,6 +60,14 @@ internal static class ServeCommand
             if (!ModelDockServerOptions.TryParseHost(value, out _))
             {
                 result.AddError($"--host '{value}' must be an IPv4 or IPv6 address, 'localhost', or '*' for every interface.");
+            }
+        });
+        logFormat.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!ConsoleLogging.IsFormat(value))
+            {
+                result.AddError($"--log-format must be {ConsoleLogging.Text} or {ConsoleLogging.Json}, got '{value}'.");
             }
         });
         AddPortValidator(httpPort);
@@ -107,6 +116,7 @@ internal static class ServeCommand
                     (inflightBytes, nameof(ModelDockServerOptions.MaxInflightRequestBytes)),
                     (concurrent, nameof(ModelDockServerOptions.MaxConcurrentInferences)),
                     (queued, nameof(ModelDockServerOptions.MaxQueuedInferences)),
+                    (logFormat, ConsoleLogging.FormatKey),
                 ], parse.GetValue(requireAuth))),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));
@@ -148,7 +158,7 @@ internal static class ServeCommand
                         });
                     }
 
-                    builder.Logging.AddModelDockConsole();
+                    builder.Logging.AddModelDockConsole(builder.Configuration);
 
                     // Per-request ASP.NET logs cost throughput and say nothing the statistics extension does not.
                     builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

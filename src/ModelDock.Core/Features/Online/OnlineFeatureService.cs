@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
+using ModelDock.Observability;
 
 namespace ModelDock.Features.Online;
 
@@ -43,10 +44,22 @@ public sealed class OnlineFeatureService
         var set = Resolve(request);
         var rows = CountRows(request.Entities);
         var results = new OnlineReadResult[set.Groups.Count];
-        for (var g = 0; g < results.Length; g++)
+        using (var span = Spans.StartFeatures(rows))
         {
-            var keys = BuildKeys(set.Groups[g], request.Entities, rows);
-            results[g] = await Store.ReadAsync(keys, set.Groups[g].Plan, cancellationToken).ConfigureAwait(false);
+            span?.SetTag(SpanAttributeNames.FeatureViews, ViewNames(set));
+            try
+            {
+                for (var g = 0; g < results.Length; g++)
+                {
+                    var keys = BuildKeys(set.Groups[g], request.Entities, rows);
+                    results[g] = await Store.ReadAsync(keys, set.Groups[g].Plan, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e)
+            {
+                SpanFailure.Record(span, e);
+                throw;
+            }
         }
 
         var names = new string[request.Entities.Count + set.Features.Count];
@@ -171,6 +184,20 @@ public sealed class OnlineFeatureService
 
         throw ModelDockException.InvalidInput(
             $"The entities lack join key '{joinKey}', needed by feature view '{group.Plan.Views[0].View}'.");
+    }
+
+    private static string[] ViewNames(ResolvedFeatureSet set)
+    {
+        var names = new List<string>();
+        foreach (var group in set.Groups)
+        {
+            foreach (var view in group.Plan.Views)
+            {
+                names.Add(view.View);
+            }
+        }
+
+        return [.. names];
     }
 
     private ResolvedFeatureSet Resolve(OnlineFeaturesRequest request)

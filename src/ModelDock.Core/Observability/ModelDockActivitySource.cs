@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace ModelDock.Observability;
+
+/// <summary>
+/// The one <see cref="ActivitySource"/> ModelDock traces with, and the names of the spans it starts. Nothing is
+/// recorded unless a tracer provider listens to <see cref="Name"/>; every span is started behind
+/// <see cref="ActivitySource.HasListeners"/>, so serving without tracing pays one check per span site.
+/// </summary>
+public static class ModelDockActivitySource
+{
+    /// <summary>Name to subscribe to, e.g. <c>tracing.AddSource(ModelDockActivitySource.Name)</c>.</summary>
+    public const string Name = "ModelDock";
+
+    /// <summary>An inference in the data plane, from resolving the model version to its outputs.</summary>
+    public const string InferSpan = "modeldock.infer";
+
+    /// <summary>An endpoint's request routed to the deployment its traffic split picked.</summary>
+    public const string RouteSpan = "modeldock.route";
+
+    /// <summary>A request's wait in its model's queue, from enqueue until its batch runs.</summary>
+    public const string QueueSpan = "modeldock.queue";
+
+    /// <summary>One execution on the backend, linked to every request it served.</summary>
+    public const string BatchSpan = "modeldock.batch";
+
+    /// <summary>A model version loaded and warmed from a repository folder or the registry.</summary>
+    public const string LoadSpan = "modeldock.model.load";
+
+    /// <summary>An online feature lookup.</summary>
+    public const string FeaturesSpan = "modeldock.features.get";
+
+    internal static readonly ActivitySource Source = new(Name, typeof(ModelDockActivitySource).Assembly.GetName().Version?.ToString());
+}
