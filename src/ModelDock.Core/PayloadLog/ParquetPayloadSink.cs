@@ -78,7 +78,7 @@ internal sealed class ParquetPayloadSink(string dataDir, TimeProvider time) : IP
                     }
                 }
 
-                Execute(connection, $"COPY {Table} TO {Sql.Literal(partial)} (FORMAT PARQUET)");
+                Execute(connection, $"COPY (SELECT {Projection(first)} FROM {Table}) TO {Sql.Literal(partial)} (FORMAT PARQUET)");
             }
 
             File.Move(partial, path, overwrite: false);
@@ -101,9 +101,30 @@ internal sealed class ParquetPayloadSink(string dataDir, TimeProvider time) : IP
     {
         foreach (var tensor in tensors)
         {
-            sql.Append(", ").Append(Sql.Identifier(prefix + tensor.Name)).Append(' ').Append(PayloadColumns.ElementType(tensor.DataType)).Append("[]");
+            // The appender cannot put byte arrays into a list, so BYTES elements travel as hex and become BLOBs in the COPY.
+            var element = tensor.DataType == DataType.Bytes ? "VARCHAR" : PayloadColumns.ElementType(tensor.DataType);
+            sql.Append(", ").Append(Sql.Identifier(prefix + tensor.Name)).Append(' ').Append(element).Append("[]");
             sql.Append(", ").Append(Sql.Identifier(shapePrefix + tensor.Name)).Append(" BIGINT[]");
         }
+    }
+
+    /// <summary>Every column as written, hex-carried BYTES lists turned back into BLOB lists.</summary>
+    private static string Projection(PayloadRecord record)
+    {
+        var replaced = new StringBuilder();
+        foreach (var (prefix, tensors) in new[] { (PayloadColumns.InputPrefix, record.Inputs), (PayloadColumns.OutputPrefix, record.Outputs) })
+        {
+            foreach (var tensor in tensors)
+            {
+                if (tensor.DataType == DataType.Bytes)
+                {
+                    var id = Sql.Identifier(prefix + tensor.Name);
+                    replaced.Append(", list_transform(").Append(id).Append(", h -> unhex(h)) AS ").Append(id);
+                }
+            }
+        }
+
+        return replaced.Length == 0 ? "*" : "* REPLACE (" + replaced.ToString()[2..] + ")";
     }
 
     private static void Append(IDuckDBAppenderRow row, PayloadRecord record)
@@ -144,7 +165,7 @@ internal sealed class ParquetPayloadSink(string dataDir, TimeProvider time) : IP
             case long[] v: row.AppendValue<long>(v); break;
             case float[] v: row.AppendValue<float>(v); break;
             case double[] v: row.AppendValue<double>(v); break;
-            default: row.AppendValue((List<byte[]>)values); break;
+            default: row.AppendValue(((List<byte[]>)values).ConvertAll(Convert.ToHexString)); break;
         }
     }
 
