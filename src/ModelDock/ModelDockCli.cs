@@ -19,6 +19,7 @@ internal static class ModelDockCli
         ModelsCommand.Create(),
         EndpointsCommand.Create(),
         KeysCommand.Create(),
+        PayloadsCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args, InvocationConfiguration configuration, CancellationToken cancellationToken = default)

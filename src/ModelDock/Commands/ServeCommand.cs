@@ -46,11 +46,12 @@ internal static class ServeCommand
         var concurrent = new Option<int>("--max-concurrent-inferences") { Description = "Inference requests read, parsed and run at once.", DefaultValueFactory = _ => defaults.MaxConcurrentInferences };
         var logFormat = new Option<string>("--log-format") { Description = "Console log format: text (one line each) or json (one JSON object a line, with trace, span and request ids).", DefaultValueFactory = _ => ConsoleLogging.Text };
         var queued = new Option<int>("--max-queued-inferences") { Description = "Inference requests that wait, unread, for a turn; one more gets 429 at once.", DefaultValueFactory = _ => defaults.MaxQueuedInferences };
+        var payloadLog = PayloadLogFlag.Create();
         var dataDir = CommonOptions.DataDir();
         var store = new OnlineStoreOptions();
         var command = new Command("serve", "Serves models over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, logFormat, dataDir,
+            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, logFormat, payloadLog, dataDir,
         };
         store.AddTo(command);
 
@@ -117,7 +118,7 @@ internal static class ServeCommand
                     (concurrent, nameof(ModelDockServerOptions.MaxConcurrentInferences)),
                     (queued, nameof(ModelDockServerOptions.MaxQueuedInferences)),
                     (logFormat, ConsoleLogging.FormatKey),
-                ], parse.GetValue(requireAuth))),
+                ], parse.GetValue(requireAuth), PayloadLogFlag.Settings(parse.GetValue(payloadLog)))),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));
         return command;
@@ -158,6 +159,8 @@ internal static class ServeCommand
                         });
                     }
 
+                    // Last, so it sees requests as callers send them, endpoints' names included.
+                    modelDock.AddPayloadLog(payloads => payloads.DataDir = settings.DataDir);
                     builder.Logging.AddModelDockConsole(builder.Configuration);
 
                     // Per-request ASP.NET logs cost throughput and say nothing the statistics extension does not.
@@ -231,7 +234,8 @@ internal static class ServeCommand
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>The server options given as flags, as configuration keys under <c>ModelDock</c>.</summary>
-    private static Dictionary<string, string?> GivenSettings(ParseResult parse, IEnumerable<(Option Option, string Key)> flags, bool requireAuth)
+    private static Dictionary<string, string?> GivenSettings(
+        ParseResult parse, IEnumerable<(Option Option, string Key)> flags, bool requireAuth, IEnumerable<KeyValuePair<string, string?>> payloadLog)
     {
         var settings = flags.Where(f => Given(parse, f.Option)).ToDictionary(
             f => $"{ModelDockServiceCollectionExtensions.ConfigurationSection}:{f.Key}",
@@ -239,6 +243,11 @@ internal static class ServeCommand
         if (requireAuth)
         {
             settings[$"{ModelDockServiceCollectionExtensions.ConfigurationSection}:{nameof(ModelDockServerOptions.RequireAuth)}"] = "true";
+        }
+
+        foreach (var (key, value) in payloadLog)
+        {
+            settings[key] = value;
         }
 
         return settings;
