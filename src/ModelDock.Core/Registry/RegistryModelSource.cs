@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using ModelDock.Observability;
 using ModelDock.Repository;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
@@ -22,10 +24,11 @@ internal sealed class RegistryModelSource : IModelSource
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ModelBackendLoader _loadBackend;
+    private readonly ServingMetrics? _metrics;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _synced;
 
-    public RegistryModelSource(ModelRegistry registry, ServingTable table, string cacheFolder, ILogger logger, TimeProvider time, ModelBackendLoader? loadBackend = null)
+    public RegistryModelSource(ModelRegistry registry, ServingTable table, string cacheFolder, ILogger logger, TimeProvider time, ModelBackendLoader? loadBackend = null, ServingMetrics? metrics = null)
     {
         _registry = registry;
         _table = table;
@@ -33,6 +36,7 @@ internal sealed class RegistryModelSource : IModelSource
         _logger = logger;
         _time = time;
         _loadBackend = loadBackend ?? OnnxModelBackend.Load;
+        _metrics = metrics;
         table.AddSource(this);
     }
 
@@ -115,6 +119,22 @@ internal sealed class RegistryModelSource : IModelSource
 
     private async Task<ServingVersion> LoadVersionAsync(string model, long version, CancellationToken cancellationToken)
     {
+        var start = _time.GetTimestamp();
+        var failed = true;
+        try
+        {
+            var loaded = await CopyAndLoadAsync(model, version, cancellationToken).ConfigureAwait(false);
+            failed = false;
+            return loaded;
+        }
+        finally
+        {
+            _metrics?.RecordLoad(ServedName(model), "registry", _time.GetElapsedTime(start), failed);
+        }
+    }
+
+    private async Task<ServingVersion> CopyAndLoadAsync(string model, long version, CancellationToken cancellationToken)
+    {
         var info = await _registry.Store.GetVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(_cache);
         var file = Path.Combine(_cache, info.Artifact.Sha256 + ".onnx");
@@ -133,7 +153,8 @@ internal sealed class RegistryModelSource : IModelSource
             ? ModelConfig.Default
             : ModelConfigReader.Parse($"registry {model}:{version} config.json", info.Config, model);
         return ServingVersionLoader.Load(
-            ServedName(model), version, file, config, info.Artifact.Sha256, _loadBackend, new StatisticsCollector(_time), _time,
+            ServedName(model), version, file, config, info.Artifact.Sha256, _loadBackend,
+            new StatisticsCollector(_time, _metrics?.ForVersion(ServedName(model), version.ToString(CultureInfo.InvariantCulture))), _time,
             (v, e) => ModelRepositoryLog.DisposeFailed(_logger, v.Model, v.Version, e));
     }
 }

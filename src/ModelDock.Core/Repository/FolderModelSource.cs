@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Observability;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Serving;
@@ -22,6 +23,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ModelBackendLoader _loadBackend;
+    private readonly ServingMetrics? _metrics;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Model, long Version), StatisticsCollector> _statistics = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -35,7 +37,8 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
         ServingTable table,
         ILogger logger,
         TimeProvider timeProvider,
-        ModelBackendLoader? loadBackend = null)
+        ModelBackendLoader? loadBackend = null,
+        ServingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -43,6 +46,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
         _logger = logger;
         _time = timeProvider;
         _loadBackend = loadBackend ?? OnnxModelBackend.Load;
+        _metrics = metrics;
         table.AddSource(this);
     }
 
@@ -366,14 +370,26 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
     private ServingVersion LoadVersion(string model, long version, string versionDirectory, ModelConfig config, string source)
     {
-        var file = Path.Combine(versionDirectory, config.DefaultModelFilename);
-        if (!File.Exists(file))
+        var start = _time.GetTimestamp();
+        var failed = true;
+        try
         {
-            throw new InvalidDataException($"model file '{file}' not found");
-        }
+            var file = Path.Combine(versionDirectory, config.DefaultModelFilename);
+            if (!File.Exists(file))
+            {
+                throw new InvalidDataException($"model file '{file}' not found");
+            }
 
-        var statistics = _statistics.GetOrAdd((model, version), _ => new StatisticsCollector(_time));
-        return ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
+            var statistics = _statistics.GetOrAdd(
+                (model, version), key => new StatisticsCollector(_time, _metrics?.ForVersion(key.Model, key.Version.ToString(CultureInfo.InvariantCulture))));
+            var loaded = ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
+            failed = false;
+            return loaded;
+        }
+        finally
+        {
+            _metrics?.RecordLoad(model, "repository", _time.GetElapsedTime(start), failed);
+        }
     }
 
     private string FailModel(string model, string? fingerprint, string reason)

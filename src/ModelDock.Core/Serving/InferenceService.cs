@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelDock.Errors;
 using ModelDock.Inference;
+using ModelDock.Observability;
 using ModelDock.Repository;
 using ModelDock.Tensors;
 
@@ -14,11 +15,13 @@ internal sealed class InferenceService : IInferenceService
 {
     private readonly ServingTable _table;
     private readonly TimeProvider _time;
+    private readonly ServingMetrics? _metrics;
 
-    public InferenceService(ServingTable table, TimeProvider time)
+    public InferenceService(ServingTable table, TimeProvider time, ServingMetrics? metrics = null)
     {
         _table = table;
         _time = time;
+        _metrics = metrics;
     }
 
     public bool IsReady => _table.IsReady;
@@ -76,8 +79,19 @@ internal sealed class InferenceService : IInferenceService
     public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var version = _table.Acquire(request.ModelName, request.ModelVersion);
+        ServingVersion version;
+        try
+        {
+            version = _table.Acquire(request.ModelName, request.ModelVersion);
+        }
+        catch (ModelDockException e) when (_metrics is not null)
+        {
+            _metrics.RecordRejected(request, _metrics.LabelFor(request.ModelName, e.Kind), e.Kind);
+            throw;
+        }
+
         var start = _time.GetTimestamp();
+        var outcome = ServingMetrics.Success;
         try
         {
             var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
@@ -93,23 +107,27 @@ internal sealed class InferenceService : IInferenceService
                 Outputs = Classify(Named(result.Outputs, outputNames), request.Outputs, version.Config.MaxBatchSize > 0),
             };
         }
-        catch (ModelDockException)
+        catch (ModelDockException e)
         {
+            outcome = ServingMetrics.OutcomeOf(e.Kind);
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
             throw;
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
+            outcome = ServingMetrics.OutcomeOf(ErrorKind.Cancelled);
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
             throw new ModelDockException(ErrorKind.Cancelled, "the request was cancelled by the caller", ex);
         }
         catch (Exception ex)
         {
+            outcome = ServingMetrics.OutcomeOf(ErrorKind.Internal);
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
             throw new ModelDockException(ErrorKind.Internal, $"model '{version.Model}' version {version.Version} failed: {ex.Message}", ex);
         }
         finally
         {
+            _metrics?.RecordRequest(request, version.Model, version.VersionText, outcome, _time.GetElapsedTime(start));
             version.Release();
         }
     }

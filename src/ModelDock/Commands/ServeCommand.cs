@@ -45,11 +45,13 @@ internal static class ServeCommand
         var inflightBytes = new Option<long>("--max-inflight-request-bytes") { Description = "Request bytes all requests in flight may hold together, counted as they arrive (429 above it). Default: a quarter of the memory available to the process.", DefaultValueFactory = _ => defaults.MaxInflightRequestBytes };
         var concurrent = new Option<int>("--max-concurrent-inferences") { Description = "Inference requests read, parsed and run at once.", DefaultValueFactory = _ => defaults.MaxConcurrentInferences };
         var queued = new Option<int>("--max-queued-inferences") { Description = "Inference requests that wait, unread, for a turn; one more gets 429 at once.", DefaultValueFactory = _ => defaults.MaxQueuedInferences };
+        var metrics = new Option<bool>("--metrics") { Description = "Collect metrics and serve them at GET /metrics on the REST port (true or false).", Arity = ArgumentArity.ExactlyOne, DefaultValueFactory = _ => true };
+        var otlpEndpoint = new Option<string>("--otlp-endpoint") { Description = "OpenTelemetry collector (e.g. http://localhost:4317) to push metrics and traces to." };
         var dataDir = CommonOptions.DataDir();
         var store = new OnlineStoreOptions();
         var command = new Command("serve", "Serves models over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, dataDir,
+            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, metrics, otlpEndpoint, dataDir,
         };
         store.AddTo(command);
 
@@ -107,6 +109,8 @@ internal static class ServeCommand
                     (inflightBytes, nameof(ModelDockServerOptions.MaxInflightRequestBytes)),
                     (concurrent, nameof(ModelDockServerOptions.MaxConcurrentInferences)),
                     (queued, nameof(ModelDockServerOptions.MaxQueuedInferences)),
+                    (metrics, "Metrics:Enabled"),
+                    (otlpEndpoint, "Otlp:Endpoint"),
                 ], parse.GetValue(requireAuth))),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));
