@@ -65,6 +65,23 @@ public sealed class ServingMetricsTests
     }
 
     [Fact]
+    public async Task FeatureLookupAndPush_RecordLatencyEntitiesAndFreshnessPerView()
+    {
+        await using var host = await MetricsHost.StartAsync("metrics_features", features: true);
+        using var recorded = new RecordedMeasurements(host.Host.App.Services);
+
+        await host.PushAndLookUpAsync(DateTimeOffset.UtcNow.AddMinutes(-10));
+        recorded.Observe();
+
+        var lookup = Assert.Single(recorded.Of("modeldock.feature.lookup.duration"));
+        Assert.Equal("success", lookup["outcome"]);
+        Assert.Equal(2, Assert.Single(recorded.Of("modeldock.feature.lookup.entities")).Value);
+        var freshness = Assert.Single(recorded.Of("modeldock.feature.freshness"));
+        Assert.Equal("driver_stats", freshness["feature_view"]);
+        Assert.InRange(freshness.Value, 9 * 60, 60 * 60);
+    }
+
+    [Fact]
     public async Task GetMetrics_AfterRequests_ServesPrometheusTextWithConventionalNamesAndLabels()
     {
         await using var host = await MetricsHost.StartAsync("metrics_scrape");
