@@ -37,11 +37,17 @@ internal sealed class MetricsHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<MetricsHost> StartAsync(string model, IDictionary<string, string?>? settings = null, bool features = false)
+    /// <param name="brokenModel">Also a model whose only version is not ONNX, so its load fails.</param>
+    public static async Task<MetricsHost> StartAsync(string model, IDictionary<string, string?>? settings = null, bool features = false, bool brokenModel = false)
     {
         var folder = new TempFolder();
         var repository = new TestModelRepository();
         repository.AddVersion(model, 1, DemoModels.Mlp([4, 3], seed: 11).Onnx);
+        if (brokenModel)
+        {
+            repository.AddVersion(model + "_broken", 1, [1, 2, 3]);
+        }
+
         repository.WriteConfig(model, """{"max_batch_size": 8, "dynamic_batching": {}}""");
         var host = ModelDockHost.Create(ServerFixture.AnyFreePorts, b =>
         {
