@@ -212,7 +212,7 @@ internal sealed partial class EndpointRouter : IInferenceService
     /// <summary>Counts a request the endpoint refused before any deployment saw it; its model label is the endpoint's name.</summary>
     private ModelDockException Rejected(InferenceRequest request, ModelDockException error)
     {
-        _metrics?.RecordRejected(request, request.ModelName, error.Kind);
+        _metrics?.RecordRejected(request, request.ModelName, error.Kind, endpoint: request.ModelName);
         return error;
     }
 

@@ -110,7 +110,8 @@ internal sealed class ServingMetrics
 
     /// <summary>A request refused before it reached a model version: unknown or unloaded model or version, an endpoint without a deployment.</summary>
     /// <remarks>Only counted: a refusal takes no time worth a latency sample, and zeros would pull the quantiles down.</remarks>
-    public void RecordRejected(InferenceRequest request, string model, ErrorKind kind)
+    /// <param name="endpoint">The endpoint that refused it, when the refusal came before the request was routed.</param>
+    public void RecordRejected(InferenceRequest request, string model, ErrorKind kind, string? endpoint = null)
     {
         if (!_requests.Enabled)
         {
@@ -118,9 +119,9 @@ internal sealed class ServingMetrics
         }
 
         var tags = new TagList { { "model", model }, { "protocol", Protocols[(int)request.Protocol] }, { "outcome", OutcomeOf(kind) } };
-        if (request.Endpoint is { } endpoint)
+        if ((endpoint ?? request.Endpoint) is { } endpointName)
         {
-            tags.Add("endpoint", endpoint);
+            tags.Add("endpoint", endpointName);
         }
 
         _requests.Add(1, tags);

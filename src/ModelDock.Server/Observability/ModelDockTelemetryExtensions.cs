@@ -38,7 +38,16 @@ public static class ModelDockTelemetryExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new TelemetryOptions();
-        configuration.GetSection(ModelDockServiceCollectionExtensions.ConfigurationSection).Bind(options);
+        try
+        {
+            configuration.GetSection(ModelDockServiceCollectionExtensions.ConfigurationSection).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A value of the wrong type, e.g. "Metrics": {"Enabled": "maybe"}; the message names the key and the value.
+            throw ModelDockException.InvalidInput(e.Message);
+        }
+
         if (string.IsNullOrEmpty(options.AzureMonitor.ConnectionString))
         {
             options.AzureMonitor.ConnectionString = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
