@@ -14,6 +14,10 @@ public static class TestServices
 
     public const string AzuriteVariable = "MODELDOCK_TEST_AZURITE";
 
+    public const string PrometheusVariable = "MODELDOCK_TEST_PROMETHEUS";
+
+    public const string PromtoolVariable = "MODELDOCK_TEST_PROMTOOL";
+
     public static bool Required => Environment.GetEnvironmentVariable("MODELDOCK_REQUIRE_SERVICES") == "1";
 
     /// <summary>host:port of a Redis server the tests may flush, or null.</summary>
@@ -31,6 +35,12 @@ public static class TestServices
     public static string? Azurite => Value(AzuriteVariable);
 
     public static string RequireAzurite() => Azurite ?? throw Missing(AzuriteVariable);
+
+    /// <summary>The path of a Prometheus server executable the tests may start, or null.</summary>
+    public static string RequirePrometheus() => Value(PrometheusVariable) ?? throw Missing(PrometheusVariable);
+
+    /// <summary>The path of Prometheus's promtool, or null.</summary>
+    public static string RequirePromtool() => Value(PromtoolVariable) ?? throw Missing(PromtoolVariable);
 
     internal static string? SkipReason(string variable) =>
         Value(variable) is null && !Required

@@ -33,17 +33,19 @@ internal sealed partial class EndpointRouter : IInferenceService
     private readonly IInferenceService _inner;
     private readonly ITrafficRandom _random;
     private readonly ILogger _logger;
+    private readonly ServingMetrics? _metrics;
     private FrozenDictionary<string, EndpointRoute> _routes = FrozenDictionary<string, EndpointRoute>.Empty;
     private int _mirrorsInFlight;
     private long _mirrorsSent;
     private long _mirrorsDropped;
     private long _mirrorsFailed;
 
-    public EndpointRouter(IInferenceService inner, ITrafficRandom random, ILogger logger)
+    public EndpointRouter(IInferenceService inner, ITrafficRandom random, ILogger logger, ServingMetrics? metrics = null)
     {
         _inner = inner;
         _random = random;
         _logger = logger;
+        _metrics = metrics;
     }
 
     public bool IsReady => _inner.IsReady;
@@ -100,18 +102,19 @@ internal sealed partial class EndpointRouter : IInferenceService
 
         if (request.ModelVersion is not null)
         {
-            throw ModelDockException.InvalidInput(
-                $"'{request.ModelName}' is an endpoint: its traffic split picks the version; call it without one, or pin a deployment with x-modeldock-deployment");
+            throw Rejected(request, ModelDockException.InvalidInput(
+                $"'{request.ModelName}' is an endpoint: its traffic split picks the version; call it without one, or pin a deployment with x-modeldock-deployment"));
         }
 
         if (request.Deployment is { } pinned)
         {
-            var target = route.Find(pinned) ?? throw ModelDockException.NotFound(
-                $"endpoint '{request.ModelName}' has no deployment '{pinned}' (it has {string.Join(", ", route.Deployments.Select(d => d.Name))})");
+            var target = route.Find(pinned) ?? throw Rejected(request, ModelDockException.NotFound(
+                $"endpoint '{request.ModelName}' has no deployment '{pinned}' (it has {string.Join(", ", route.Deployments.Select(d => d.Name))})"));
             return RouteAsync(request, target, cancellationToken);
         }
 
-        var deployment = route.Pick(request, _random) ?? throw ModelDockException.Unavailable($"endpoint '{request.ModelName}' has no deployment that takes traffic");
+        var deployment = route.Pick(request, _random)
+            ?? throw Rejected(request, ModelDockException.Unavailable($"endpoint '{request.ModelName}' has no deployment that takes traffic"));
 
         // A request the mirror deployment serves live is not computed there a second time.
         if (route.Mirror is { } mirror && !ReferenceEquals(mirror, deployment) && _random.NextPercent() < route.MirrorPercent)
@@ -191,7 +194,7 @@ internal sealed partial class EndpointRouter : IInferenceService
         InferenceResponse response;
         try
         {
-            response = await _inner.InferAsync(request.RoutedTo(deployment.ServedName, deployment.Version), cancellationToken).ConfigureAwait(false);
+            response = await _inner.InferAsync(request.RoutedTo(deployment.ServedName, deployment.Version, request.ModelName, deployment.Name), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -215,6 +218,13 @@ internal sealed partial class EndpointRouter : IInferenceService
             Outputs = response.Outputs,
             Parameters = parameters,
         };
+    }
+
+    /// <summary>Counts a request the endpoint refused before any deployment saw it; its model label is the endpoint's name.</summary>
+    private ModelDockException Rejected(InferenceRequest request, ModelDockException error)
+    {
+        _metrics?.RecordRejected(request, request.ModelName, error.Kind, endpoint: request.ModelName);
+        return error;
     }
 
     private bool TryRoute(string model, out EndpointRoute route) => Volatile.Read(ref _routes).TryGetValue(model, out route!);

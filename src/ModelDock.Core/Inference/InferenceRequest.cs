@@ -44,11 +44,21 @@ public sealed class InferenceRequest
     /// </summary>
     public string? RoutingKey { get; init; }
 
-    /// <summary>This request sent to another model and version, everything else unchanged: how an endpoint hands it to a deployment.</summary>
-    internal InferenceRequest RoutedTo(string model, string version) => Copy(model, version, null, null, Inputs, RunInlineWhenIdle);
+    /// <summary>The transport the request arrived on, a label of its metrics.</summary>
+    public InferenceProtocol Protocol { get; init; }
+
+    /// <summary>The endpoint that routed this request to a deployment, null for a request to a model by name.</summary>
+    internal string? Endpoint { get; private init; }
+
+    /// <summary>The deployment of <see cref="Endpoint"/> this request was routed to.</summary>
+    internal string? EndpointDeployment { get; private init; }
+
+    /// <summary>This request sent to an endpoint deployment's model and version, everything else unchanged: how an endpoint hands it over.</summary>
+    internal InferenceRequest RoutedTo(string model, string version, string endpoint, string deployment) =>
+        Copy(model, version, null, null, Inputs, RunInlineWhenIdle, Protocol, (endpoint, deployment));
 
     /// <summary>This request pinned to an endpoint's deployment and carrying its routing key, as a transport reads them from headers.</summary>
-    internal InferenceRequest WithRouting(string? deployment, string? routingKey) => Copy(ModelName, ModelVersion, deployment, routingKey, Inputs, RunInlineWhenIdle);
+    internal InferenceRequest WithRouting(string? deployment, string? routingKey) => Copy(ModelName, ModelVersion, deployment, routingKey, Inputs, RunInlineWhenIdle, Protocol, (Endpoint, EndpointDeployment));
 
     /// <summary>
     /// This request for a mirror deployment, with inputs of its own: the transport may free the buffers the caller's
@@ -63,24 +73,43 @@ public sealed class InferenceRequest
             inputs[i] = Inputs[i].Detached();
         }
 
-        return Copy(model, version, null, null, inputs, runInlineWhenIdle: false);
+        return Copy(model, version, null, null, inputs, runInlineWhenIdle: false, InferenceProtocol.Mirror, (null, null));
     }
 
-    private InferenceRequest Copy(string model, string? version, string? deployment, string? routingKey, IReadOnlyList<Tensor> inputs, bool runInlineWhenIdle) => new()
-    {
-        ModelName = model,
-        ModelVersion = version,
-        Id = Id,
-        Inputs = inputs,
-        Outputs = Outputs,
-        Parameters = Parameters,
-        Timeout = Timeout,
-        RunInlineWhenIdle = runInlineWhenIdle,
-        Deployment = deployment,
-        RoutingKey = routingKey,
-    };
+    private InferenceRequest Copy(
+        string model, string? version, string? deployment, string? routingKey, IReadOnlyList<Tensor> inputs, bool runInlineWhenIdle, InferenceProtocol protocol,
+        (string? Name, string? Deployment) endpoint) => new()
+        {
+            ModelName = model,
+            ModelVersion = version,
+            Id = Id,
+            Inputs = inputs,
+            Outputs = Outputs,
+            Parameters = Parameters,
+            Timeout = Timeout,
+            RunInlineWhenIdle = runInlineWhenIdle,
+            Deployment = deployment,
+            RoutingKey = routingKey,
+            Protocol = protocol,
+            Endpoint = endpoint.Name,
+            EndpointDeployment = endpoint.Deployment,
+        };
 
     internal static readonly IReadOnlyDictionary<string, object> EmptyParameters = new Dictionary<string, object>();
+}
+
+/// <summary>Where a request came from; the <c>protocol</c> label of the request metrics.</summary>
+public enum InferenceProtocol
+{
+    /// <summary>Called in process, not through a transport.</summary>
+    InProcess,
+
+    Rest,
+
+    Grpc,
+
+    /// <summary>A copy an endpoint sent to its mirror deployment.</summary>
+    Mirror,
 }
 
 /// <summary>An output the caller asked for, with the transport hints that travel with it.</summary>

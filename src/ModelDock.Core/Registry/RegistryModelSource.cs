@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Observability;
 using ModelDock.Repository;
@@ -23,10 +24,11 @@ internal sealed class RegistryModelSource : IModelSource
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ModelBackendLoader _loadBackend;
+    private readonly ServingMetrics? _metrics;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _synced;
 
-    public RegistryModelSource(ModelRegistry registry, ServingTable table, string cacheFolder, ILogger logger, TimeProvider time, ModelBackendLoader? loadBackend = null)
+    public RegistryModelSource(ModelRegistry registry, ServingTable table, string cacheFolder, ILogger logger, TimeProvider time, ModelBackendLoader? loadBackend = null, ServingMetrics? metrics = null)
     {
         _registry = registry;
         _table = table;
@@ -34,6 +36,7 @@ internal sealed class RegistryModelSource : IModelSource
         _logger = logger;
         _time = time;
         _loadBackend = loadBackend ?? OnnxModelBackend.Load;
+        _metrics = metrics;
         table.AddSource(this);
     }
 
@@ -117,14 +120,22 @@ internal sealed class RegistryModelSource : IModelSource
     private async Task<ServingVersion> LoadVersionAsync(string model, long version, CancellationToken cancellationToken)
     {
         using var span = Spans.StartLoad(ServedName(model), version, "registry");
+        var start = _time.GetTimestamp();
+        var failed = true;
         try
         {
-            return await DownloadAndLoadAsync(model, version, cancellationToken).ConfigureAwait(false);
+            var loaded = await DownloadAndLoadAsync(model, version, cancellationToken).ConfigureAwait(false);
+            failed = false;
+            return loaded;
         }
         catch (Exception e)
         {
             SpanFailure.Record(span, e);
             throw;
+        }
+        finally
+        {
+            _metrics?.RecordLoad(ServedName(model), "registry", _time.GetElapsedTime(start), failed);
         }
     }
 
@@ -148,7 +159,8 @@ internal sealed class RegistryModelSource : IModelSource
             ? ModelConfig.Default
             : ModelConfigReader.Parse($"registry {model}:{version} config.json", info.Config, model);
         return ServingVersionLoader.Load(
-            ServedName(model), version, file, config, info.Artifact.Sha256, _loadBackend, new StatisticsCollector(_time), _time,
+            ServedName(model), version, file, config, info.Artifact.Sha256, _loadBackend,
+            new StatisticsCollector(_time, _metrics?.ForVersion(ServedName(model), version.ToString(CultureInfo.InvariantCulture))), _time,
             (v, e) => ModelRepositoryLog.DisposeFailed(_logger, v.Model, v.Version, e));
     }
 }

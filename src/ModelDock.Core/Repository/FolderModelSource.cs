@@ -23,6 +23,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ModelBackendLoader _loadBackend;
+    private readonly ServingMetrics? _metrics;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Model, long Version), StatisticsCollector> _statistics = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -36,7 +37,8 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
         ServingTable table,
         ILogger logger,
         TimeProvider timeProvider,
-        ModelBackendLoader? loadBackend = null)
+        ModelBackendLoader? loadBackend = null,
+        ServingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -44,6 +46,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
         _logger = logger;
         _time = timeProvider;
         _loadBackend = loadBackend ?? OnnxModelBackend.Load;
+        _metrics = metrics;
         table.AddSource(this);
     }
 
@@ -377,6 +380,8 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     private ServingVersion LoadVersion(string model, long version, string versionDirectory, ModelConfig config, string source)
     {
         using var span = Spans.StartLoad(model, version, "repository");
+        var start = _time.GetTimestamp();
+        var failed = true;
         try
         {
             var file = Path.Combine(versionDirectory, config.DefaultModelFilename);
@@ -385,13 +390,20 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
                 throw new InvalidDataException($"model file '{file}' not found");
             }
 
-            var statistics = _statistics.GetOrAdd((model, version), _ => new StatisticsCollector(_time));
-            return ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
+            var statistics = _statistics.GetOrAdd(
+                (model, version), key => new StatisticsCollector(_time, _metrics?.ForVersion(key.Model, key.Version.ToString(CultureInfo.InvariantCulture))));
+            var loaded = ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
+            failed = false;
+            return loaded;
         }
         catch (Exception e)
         {
             SpanFailure.Record(span, e);
             throw;
+        }
+        finally
+        {
+            _metrics?.RecordLoad(model, "repository", _time.GetElapsedTime(start), failed);
         }
     }
 

@@ -15,11 +15,13 @@ internal sealed class InferenceService : IInferenceService
 {
     private readonly ServingTable _table;
     private readonly TimeProvider _time;
+    private readonly ServingMetrics? _metrics;
 
-    public InferenceService(ServingTable table, TimeProvider time)
+    public InferenceService(ServingTable table, TimeProvider time, ServingMetrics? metrics = null)
     {
         _table = table;
         _time = time;
+        _metrics = metrics;
     }
 
     public bool IsReady => _table.IsReady;
@@ -86,11 +88,13 @@ internal sealed class InferenceService : IInferenceService
         catch (ModelDockException e)
         {
             SpanFailure.Record(span, e);
+            _metrics?.RecordRejected(request, _metrics.LabelFor(request.ModelName, e.Kind), e.Kind);
             throw;
         }
 
         span?.SetTag(SpanAttributeNames.ModelVersion, version.VersionText);
         var start = _time.GetTimestamp();
+        var outcome = ServingMetrics.Success;
         try
         {
             var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
@@ -108,12 +112,14 @@ internal sealed class InferenceService : IInferenceService
         }
         catch (ModelDockException e)
         {
+            outcome = ServingMetrics.OutcomeOf(e.Kind);
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
             SpanFailure.Record(span, e);
             throw;
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
+            outcome = ServingMetrics.OutcomeOf(ErrorKind.Cancelled);
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
             var cancelled = new ModelDockException(ErrorKind.Cancelled, "the request was cancelled by the caller", ex);
             SpanFailure.Record(span, cancelled);
@@ -121,6 +127,7 @@ internal sealed class InferenceService : IInferenceService
         }
         catch (Exception ex)
         {
+            outcome = ServingMetrics.OutcomeOf(ErrorKind.Internal);
             version.Statistics.RecordFailure(ElapsedNanoseconds(start));
             var fault = new ModelDockException(ErrorKind.Internal, $"model '{version.Model}' version {version.Version} failed: {ex.Message}", ex);
             SpanFailure.Record(span, fault);
@@ -128,6 +135,7 @@ internal sealed class InferenceService : IInferenceService
         }
         finally
         {
+            _metrics?.RecordRequest(request, version.Model, version.VersionText, outcome, _time.GetElapsedTime(start));
             version.Release();
         }
     }

@@ -1,3 +1,5 @@
+using ModelDock.Observability;
+
 namespace ModelDock.Serving;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace ModelDock.Serving;
 public sealed class StatisticsCollector
 {
     private readonly TimeProvider _time;
+    private readonly VersionMetrics? _metrics;
     private readonly Dictionary<int, long[]> _batches = [];
     private long _lastInferenceMs;
     private long _inferenceCount;
@@ -23,6 +26,13 @@ public sealed class StatisticsCollector
         _time = time;
     }
 
+    /// <summary>Statistics that also feed the version's metrics, which carry the same queue and execution numbers.</summary>
+    internal StatisticsCollector(TimeProvider time, VersionMetrics? metrics)
+        : this(time)
+    {
+        _metrics = metrics;
+    }
+
     /// <summary>A request finished successfully after <paramref name="totalNs"/>, <paramref name="queueNs"/> of it waiting.</summary>
     public void RecordSuccess(long totalNs, long queueNs)
     {
@@ -30,6 +40,7 @@ public sealed class StatisticsCollector
         Interlocked.Add(ref _successNs, totalNs);
         Interlocked.Increment(ref _queueCount);
         Interlocked.Add(ref _queueNs, queueNs);
+        _metrics?.RecordQueue(queueNs);
         Interlocked.Exchange(ref _lastInferenceMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
@@ -42,6 +53,7 @@ public sealed class StatisticsCollector
     /// <summary>One model execution over <paramref name="batchSize"/> rows, split into its three phases.</summary>
     public void RecordExecution(int batchSize, long inputNs, long inferNs, long outputNs)
     {
+        _metrics?.RecordExecution(batchSize, inputNs + inferNs + outputNs);
         Interlocked.Add(ref _inferenceCount, batchSize);
         Interlocked.Increment(ref _executionCount);
         Interlocked.Increment(ref _inputCount);

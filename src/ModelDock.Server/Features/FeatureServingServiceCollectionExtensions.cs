@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Features.Push;
+using ModelDock.Observability;
 
 namespace ModelDock.Server.Features;
 
@@ -14,8 +16,10 @@ public static class FeatureServingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(store);
-        services.AddSingleton(sp => new OnlineFeatureService(repository, store, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new FeaturePushService(repository, store, dataDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new FeatureMetrics(sp.GetRequiredService<IMeterFactory>(), repository, dataDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new OnlineFeatureService(repository, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FeatureMetrics>()));
+        services.AddSingleton(sp => new FeaturePushService(repository, store, dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FeatureMetrics>()));
         return services;
     }
 }

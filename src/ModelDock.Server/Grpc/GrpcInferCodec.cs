@@ -62,6 +62,7 @@ internal static class GrpcInferCodec
         var parameters = ToParameters(message.Parameters);
         return new InferenceRequest
         {
+            Protocol = InferenceProtocol.Grpc,
             ModelName = message.ModelName,
             ModelVersion = string.IsNullOrEmpty(message.ModelVersion) ? null : message.ModelVersion,
             Id = string.IsNullOrEmpty(message.Id) ? null : message.Id,

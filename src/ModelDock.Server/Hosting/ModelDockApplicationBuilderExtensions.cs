@@ -8,6 +8,7 @@ using ModelDock.Server.Admin;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Grpc;
 using ModelDock.Server.Hosting;
+using ModelDock.Server.Observability;
 using ModelDock.Server.Rest;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -56,13 +57,20 @@ public static class ModelDockApplicationBuilderExtensions
             }
         });
         var health = endpoints.MapGrpcService<HealthGrpcService>();
-        if (endpoints.ServiceProvider.GetService<ModelRegistry>() is null)
+        List<IEndpointConventionBuilder> routes = [rest, grpc, health];
+
+        // Scrapers carry no keys, as probes do not; the metrics name models and endpoints, never payloads.
+        if (endpoints.ServiceProvider.GetService<TelemetryOptions>() is { Metrics.Enabled: true })
         {
-            return new ModelDockConventionBuilder([rest, grpc, health]);
+            routes.Add(endpoints.MapPrometheusScrapingEndpoint(ModelDockTelemetryExtensions.MetricsPath).AllowAnonymous());
         }
 
-        var admin = endpoints.MapAdminApi();
-        var openApi = endpoints.MapOpenApi().AllowAnonymous();
-        return new ModelDockConventionBuilder([rest, grpc, health, admin, openApi]);
+        if (endpoints.ServiceProvider.GetService<ModelRegistry>() is not null)
+        {
+            routes.Add(endpoints.MapAdminApi());
+            routes.Add(endpoints.MapOpenApi().AllowAnonymous());
+        }
+
+        return new ModelDockConventionBuilder(routes);
     }
 }

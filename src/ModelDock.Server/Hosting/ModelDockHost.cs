@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelDock.Errors;
+using ModelDock.Server.Observability;
 
 namespace ModelDock.Server.Hosting;
 
@@ -99,6 +100,9 @@ public sealed class ModelDockHost : IAsyncDisposable
         // Kestrel's "Now listening on" lines do not say which port is REST and which gRPC; StartAsync logs ModelDock's own.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         configureBuilder?.Invoke(builder);
+
+        // After configureBuilder, whose configuration (e.g. command-line flags) decides where telemetry goes.
+        builder.Services.AddModelDockTelemetry(builder.Configuration);
 
         // Options are bound and validated now rather than at start, so a bad setting fails before anything listens.
         // Build() resolves Kestrel's options, which reads ModelDock's in the Listen callback above.

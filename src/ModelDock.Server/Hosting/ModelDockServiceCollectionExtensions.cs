@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelDock.Access;
 using ModelDock.Endpoints;
+using ModelDock.Observability;
 using ModelDock.Registry;
 using ModelDock.Repository;
 using ModelDock.Runtime;
@@ -62,6 +63,8 @@ public static class ModelDockServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelDockServerOptions>, AdminKeyValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServingTable>();
+        services.AddMetrics();
+        services.TryAddSingleton<ServingMetrics>();
         services.TryAddSingleton<InferenceService>();
         services.TryAddSingleton<IInferenceService>(sp => sp.GetRequiredService<InferenceService>());
         services.TryAddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxInflightRequestBytes));
@@ -105,7 +108,8 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<ServingTable>(),
             sp.GetRequiredService<ILogger<FolderModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ModelBackendLoader>()));
+            sp.GetService<ModelBackendLoader>(),
+            sp.GetService<ServingMetrics>()));
         services.Replace(ServiceDescriptor.Singleton<IModelRepositoryControl>(sp => sp.GetRequiredService<FolderModelSource>()));
         services.AddSingleton<IHostedService>(sp =>
         {
@@ -157,9 +161,10 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<RegistryStorage>().CacheFolder,
             sp.GetRequiredService<ILogger<RegistryModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ModelBackendLoader>()));
+            sp.GetService<ModelBackendLoader>(),
+            sp.GetService<ServingMetrics>()));
         services.TryAddSingleton(sp => new EndpointRouter(
-            sp.GetRequiredService<InferenceService>(), sp.GetRequiredService<ITrafficRandom>(), sp.GetRequiredService<ILogger<EndpointRouter>>()));
+            sp.GetRequiredService<InferenceService>(), sp.GetRequiredService<ITrafficRandom>(), sp.GetRequiredService<ILogger<EndpointRouter>>(), sp.GetService<ServingMetrics>()));
         services.Replace(ServiceDescriptor.Singleton<IInferenceService>(sp => sp.GetRequiredService<EndpointRouter>()));
         services.TryAddSingleton(sp => new EndpointSync(
             sp.GetRequiredService<IEndpointStore>(),

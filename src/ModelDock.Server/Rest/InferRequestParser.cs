@@ -81,6 +81,7 @@ internal static class InferRequestParser
 
         var request = new InferenceRequest
         {
+            Protocol = InferenceProtocol.Rest,
             ModelName = model,
             ModelVersion = version,
             Id = id,
@@ -117,7 +118,7 @@ internal static class InferRequestParser
             tensor = Tensor.FromRaw(input.Name, input.DataType, RawShape(input, batched, body.Length / size, body.Length), body);
         }
 
-        return new RestInferRequest(new InferenceRequest { ModelName = model, ModelVersion = version, Inputs = [tensor], RunInlineWhenIdle = true }, true);
+        return new RestInferRequest(new InferenceRequest { Protocol = InferenceProtocol.Rest, ModelName = model, ModelVersion = version, Inputs = [tensor], RunInlineWhenIdle = true }, true);
     }
 
     private static long[] RawShape(TensorSpec input, bool batched, long elements, int bytes)

@@ -47,11 +47,13 @@ internal static class ServeCommand
         var logFormat = new Option<string>("--log-format") { Description = "Console log format: text (one line each) or json (one JSON object a line, with trace, span and request ids).", DefaultValueFactory = _ => ConsoleLogging.Text };
         var queued = new Option<int>("--max-queued-inferences") { Description = "Inference requests that wait, unread, for a turn; one more gets 429 at once.", DefaultValueFactory = _ => defaults.MaxQueuedInferences };
         var payloadLog = PayloadLogFlag.Create();
+        var metrics = new Option<bool>("--metrics") { Description = "Collect metrics and serve them at GET /metrics on the REST port (true or false).", Arity = ArgumentArity.ExactlyOne, DefaultValueFactory = _ => true };
+        var otlpEndpoint = new Option<string>("--otlp-endpoint") { Description = "OpenTelemetry collector (e.g. http://localhost:4317) to push metrics and traces to." };
         var dataDir = CommonOptions.DataDir();
         var store = new OnlineStoreOptions();
         var command = new Command("serve", "Serves models over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, logFormat, payloadLog, dataDir,
+            repository, demo, host, requireAuth, httpPort, grpcPort, pollSeconds, maxBody, grpcMax, inflightBytes, concurrent, queued, logFormat, payloadLog, metrics, otlpEndpoint, dataDir,
         };
         store.AddTo(command);
 
@@ -118,6 +120,8 @@ internal static class ServeCommand
                     (concurrent, nameof(ModelDockServerOptions.MaxConcurrentInferences)),
                     (queued, nameof(ModelDockServerOptions.MaxQueuedInferences)),
                     (logFormat, ConsoleLogging.FormatKey),
+                    (metrics, "Metrics:Enabled"),
+                    (otlpEndpoint, "Otlp:Endpoint"),
                 ], parse.GetValue(requireAuth), PayloadLogFlag.Settings(parse.GetValue(payloadLog)))),
             () => store.OpenAsync(parse, parse.GetValue(dataDir)!.FullName),
             cancellationToken));

@@ -66,9 +66,10 @@ public sealed class AccessTests : IAsyncDisposable
         using var unloadResponse = await http.PostAsync("v2/repository/models/mlp/unload", null);
         using var live = await http.GetAsync("v2/health/live");
         using var ready = await http.GetAsync("v2/health/ready");
+        using var metrics = await http.GetAsync("metrics");
 
         Assert.Equal((infer, admin, unload), ((int)inferResponse.StatusCode, (int)adminResponse.StatusCode, (int)unloadResponse.StatusCode));
-        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (live.StatusCode, ready.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (live.StatusCode, ready.StatusCode, metrics.StatusCode));
         if (admin >= 400)
         {
             Assert.Contains(admin == 403 ? "admin key" : "key", await adminResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -85,6 +85,29 @@ public sealed class EndpointRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Infer_PinnedDeployment_MetricsNameTheEndpointDeploymentAndServedModel()
+    {
+        using var recorded = new Observability.RecordedMeasurements(_host.App.Services);
+
+        foreach (var (deployment, status) in new[] { ("green", HttpStatusCode.OK), ("purple", HttpStatusCode.NotFound) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"v2/models/{Endpoint}/infer")
+            {
+                Content = JsonContent.Create(new { inputs = new[] { new { name = DemoModels.MlpInput, shape = new[] { 1, 8 }, datatype = "FP32", data = ReferenceMath.RandomInputs(8, seed: 3) } } }),
+            };
+            request.Headers.Add(EndpointRouter.DeploymentHeader, deployment);
+            using var response = await _http.SendAsync(request);
+            Assert.Equal(status, response.StatusCode);
+        }
+
+        var requests = recorded.Of("modeldock.inference.requests");
+        var served = Assert.Single(requests, m => m["outcome"] == "success");
+        Assert.Equal(("registry/fraud", "2", Endpoint, "green", "rest"), (served["model"], served["version"], served["endpoint"], served["deployment"], served["protocol"]));
+        var refused = Assert.Single(requests, m => m["outcome"] == "not_found");
+        Assert.Equal((Endpoint, Endpoint, null), (refused["model"], refused["endpoint"], refused["deployment"]));
+    }
+
+    [Fact]
     public async Task TrafficSplit_90To10Over10000Requests_WithinBinomialBounds()
     {
         await ChangeAsync(() => _endpoints.SetTrafficAsync(Endpoint, new Dictionary<string, int> { ["blue"] = 90, ["green"] = 10 }, "test", default));

@@ -89,6 +89,8 @@ public sealed class ServeCommandTests : IDisposable
     [InlineData("serve", "--demo", "--max-request-bytes", "0")]
     [InlineData("serve", "--demo", "--online-store", "memcached")]
     [InlineData("serve", "--demo", "--online-store", "redis")]
+    [InlineData("serve", "--demo", "--metrics", "maybe")]
+    [InlineData("serve", "--demo", "--metrics")]
     [InlineData("serv", "--demo")]
     public async Task Serve_BadFlags_ExitsWithUsageCodeWithoutStarting(params string[] args)
     {

@@ -49,6 +49,8 @@ public sealed class ServeConfigurationTests : IDisposable
     [InlineData("MODELDOCK__HOST", "example.org", "Host 'example.org' must be an IPv4 or IPv6 address")]
     [InlineData("MODELDOCK__HTTPPORT", "eighty", "'eighty' at 'ModelDock:HttpPort'")]
     [InlineData("MODELDOCK__MODELREPOSITORY__POLLINTERVAL", "-00:00:01", "PollInterval must be zero (off) or positive")]
+    [InlineData("MODELDOCK__OTLP__ENDPOINT", "collector:4317", "Otlp:Endpoint 'collector:4317' must be an absolute http or https URL")]
+    [InlineData("MODELDOCK__METRICS__ENABLED", "maybe", "'maybe' at 'ModelDock:Metrics:Enabled'")]
     public async Task Serve_BadEnvironmentValue_OneLineNamingItAndUsageCode(string variable, string value, string expected)
     {
         using var serve = Serve(new() { [variable] = value });

@@ -17,9 +17,15 @@ public sealed class OnlineFeatureService
     private static readonly long EpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
 
     private readonly TimeProvider _time;
+    private readonly FeatureMetrics? _metrics;
     private readonly ConcurrentDictionary<FeatureSetKey, ResolvedFeatureSet> _resolved = new();
 
     public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time)
+        : this(repository, store, time, null)
+    {
+    }
+
+    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, FeatureMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(store);
@@ -27,6 +33,7 @@ public sealed class OnlineFeatureService
         Repository = repository;
         Store = store;
         _time = time;
+        _metrics = metrics;
     }
 
     public FeatureRepository Repository { get; }
@@ -41,6 +48,27 @@ public sealed class OnlineFeatureService
     public async ValueTask<OnlineFeaturesResponse> GetOnlineFeaturesAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (_metrics is null)
+        {
+            return await ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var start = _time.GetTimestamp();
+        try
+        {
+            var response = await ReadAsync(request, cancellationToken).ConfigureAwait(false);
+            _metrics.RecordLookup(response.RowCount, null, _time.GetElapsedTime(start));
+            return response;
+        }
+        catch (Exception e)
+        {
+            _metrics.RecordLookup(0, e is ModelDockException m ? m.Kind : ErrorKind.Internal, _time.GetElapsedTime(start));
+            throw;
+        }
+    }
+
+    private async ValueTask<OnlineFeaturesResponse> ReadAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken)
+    {
         var set = Resolve(request);
         var rows = CountRows(request.Entities);
         var results = new OnlineReadResult[set.Groups.Count];

@@ -3,6 +3,7 @@ using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Offline;
 using ModelDock.Features.Online;
+using ModelDock.Observability;
 
 namespace ModelDock.Features.Push;
 
@@ -18,8 +19,14 @@ public sealed class FeaturePushService
     private readonly IOnlineStore _store;
     private readonly OfflineStore _offline;
     private readonly TimeProvider _time;
+    private readonly FeatureMetrics? _metrics;
 
     public FeaturePushService(FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time)
+        : this(repository, store, dataDir, time, null)
+    {
+    }
+
+    internal FeaturePushService(FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time, FeatureMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(store);
@@ -29,6 +36,7 @@ public sealed class FeaturePushService
         _store = store;
         _offline = new OfflineStore(dataDir);
         _time = time;
+        _metrics = metrics;
     }
 
     public async Task<PushResult> PushAsync(PushRequest request, CancellationToken cancellationToken)
@@ -49,8 +57,9 @@ public sealed class FeaturePushService
         {
             foreach (var view in views.Where(v => v.Online))
             {
-                written[view.Name] = await _store.WriteAsync(
-                    view.Name, [.. view.Schema.Select(f => f.Name)], OnlineRows(view, source, rows), cancellationToken).ConfigureAwait(false);
+                var online = OnlineRows(view, source, rows);
+                written[view.Name] = await _store.WriteAsync(view.Name, [.. view.Schema.Select(f => f.Name)], online, cancellationToken).ConfigureAwait(false);
+                _metrics?.RecordPushed(view.Name, online);
             }
         }
 
