@@ -119,23 +119,15 @@ internal sealed class RegistryModelSource : IModelSource
 
     private async Task<ServingVersion> LoadVersionAsync(string model, long version, CancellationToken cancellationToken)
     {
-        using var span = Spans.StartLoad(ServedName(model), version, "registry");
-        var start = _time.GetTimestamp();
-        var failed = true;
+        using var load = ModelLoadObservation.Start(_metrics, _time, ServedName(model), version, "registry");
         try
         {
-            var loaded = await DownloadAndLoadAsync(model, version, cancellationToken).ConfigureAwait(false);
-            failed = false;
-            return loaded;
+            return load.Succeeded(await DownloadAndLoadAsync(model, version, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e)
         {
-            SpanFailure.Record(span, e);
+            load.Failed(e);
             throw;
-        }
-        finally
-        {
-            _metrics?.RecordLoad(ServedName(model), "registry", _time.GetElapsedTime(start), failed);
         }
     }
 

@@ -379,9 +379,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
     private ServingVersion LoadVersion(string model, long version, string versionDirectory, ModelConfig config, string source)
     {
-        using var span = Spans.StartLoad(model, version, "repository");
-        var start = _time.GetTimestamp();
-        var failed = true;
+        using var load = ModelLoadObservation.Start(_metrics, _time, model, version, "repository");
         try
         {
             var file = Path.Combine(versionDirectory, config.DefaultModelFilename);
@@ -392,18 +390,12 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
             var statistics = _statistics.GetOrAdd(
                 (model, version), key => new StatisticsCollector(_time, _metrics?.ForVersion(key.Model, key.Version.ToString(CultureInfo.InvariantCulture))));
-            var loaded = ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed);
-            failed = false;
-            return loaded;
+            return load.Succeeded(ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed));
         }
         catch (Exception e)
         {
-            SpanFailure.Record(span, e);
+            load.Failed(e);
             throw;
-        }
-        finally
-        {
-            _metrics?.RecordLoad(model, "repository", _time.GetElapsedTime(start), failed);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DuckDB.NET.Data;
@@ -33,7 +32,7 @@ public sealed class PayloadsCommandTests(ITestOutputHelper output) : IDisposable
             new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = TextWriter.Null, Output = TextWriter.Null },
             stop.Token);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
-        await WaitUntilReadyAsync(http, () => run.IsCompleted);
+        await Readiness.WaitAsync(http, Patience, () => (run.IsCompleted, "see the test output"));
 
         var ids = new List<string>();
         for (var i = 0; i < 20; i++)
@@ -60,7 +59,7 @@ public sealed class PayloadsCommandTests(ITestOutputHelper output) : IDisposable
             new Dictionary<string, string> { ["MODELDOCK__PAYLOADLOG__ROLLRECORDS"] = "10" },
             "serve", "--demo", "--data-dir", DataDir, "--http-port", $"{httpPort}", "--grpc-port", $"{LoopbackPorts.Free()}", "--payload-log", $"{Model}=100");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
-        await WaitUntilReadyAsync(http, () => serve.HasExited);
+        await Readiness.WaitAsync(http, Patience, () => (serve.HasExited, serve.Errors));
         for (var i = 0; i < 25; i++)
         {
             await InferAsync(http, i);
@@ -164,28 +163,5 @@ public sealed class PayloadsCommandTests(ITestOutputHelper output) : IDisposable
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("id").GetString()!;
-    }
-
-    private static async Task WaitUntilReadyAsync(HttpClient http, Func<bool> exited)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            Assert.False(exited(), "serve exited before it was ready");
-            try
-            {
-                if ((await http.GetAsync("v2/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("serve did not become ready");
     }
 }

@@ -26,7 +26,7 @@ public sealed class ServeCommandTests : IDisposable
         var run = Invoke(stop.Token, "serve", "--demo", "--data-dir", _dataDir, "--http-port", $"{httpPort}", "--grpc-port", $"{grpcPort}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
 
-        await WaitUntilReadyAsync(http, run);
+        await Readiness.WaitAsync(http, TimeSpan.FromSeconds(30), () => (run.IsCompleted, "see the test output"));
         var input = ReferenceMath.RandomInputs(64, seed: 3);
         var response = await http.PostAsJsonAsync(
             $"v2/models/{DemoModelRepository.MlpModelName}/infer",
@@ -63,7 +63,7 @@ public sealed class ServeCommandTests : IDisposable
         var run = Invoke(stop.Token, "serve", "--data-dir", _dataDir, "--http-port", $"{httpPort}", "--grpc-port", $"{LoopbackPorts.Free()}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
 
-        await WaitUntilReadyAsync(http, run);
+        await Readiness.WaitAsync(http, TimeSpan.FromSeconds(30), () => (run.IsCompleted, "see the test output"));
         var input = ReferenceMath.RandomInputs(8, seed: 5);
         using var response = await http.PostAsJsonAsync(
             "v2/models/risk/infer", new { inputs = new[] { new { name = DemoModels.MlpInput, shape = new[] { 1, 8 }, datatype = "FP32", data = input } } });
@@ -172,28 +172,5 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static async Task WaitUntilReadyAsync(HttpClient http, Task<int> run)
-    {
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            Assert.False(run.IsCompleted, "serve exited before it was ready");
-            try
-            {
-                if ((await http.GetAsync("v2/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("serve did not become ready");
-    }
 
 }

@@ -24,7 +24,7 @@ public sealed class ServeConfigurationTests : IDisposable
             new() { ["MODELDOCK__HTTPPORT"] = $"{environmentHttp}", ["MODELDOCK__GRPCPORT"] = $"{environmentGrpc}" },
             "--http-port", $"{flagHttp}");
 
-        await WaitUntilReadyAsync(serve, flagHttp);
+        (await Readiness.WaitAsync(serve, flagHttp, Patience)).Dispose();
 
         Assert.True(Listening(environmentGrpc), "gRPC takes the environment's port over appsettings.json");
         Assert.False(Listening(fileGrpc));
@@ -39,7 +39,7 @@ public sealed class ServeConfigurationTests : IDisposable
         WriteAppsettings($$$"""{"ModelDock": {"HttpPort": {{{http}}}, "GrpcPort": {{{grpc}}}, "ModelRepository": {"PollInterval": "00:00:00"} } }""");
         using var serve = Serve([]);
 
-        await WaitUntilReadyAsync(serve, http);
+        (await Readiness.WaitAsync(serve, http, Patience)).Dispose();
 
         Assert.True(Listening(grpc));
     }
@@ -90,31 +90,6 @@ public sealed class ServeConfigurationTests : IDisposable
     private void WriteAppsettings(string json) => File.WriteAllText(Path.Combine(_folder.FullName, "appsettings.json"), json);
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static async Task WaitUntilReadyAsync(ModelDockProcess serve, int httpPort)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(serve.HasExited, $"serve exited: {serve.Errors}");
-            try
-            {
-                if ((await http.GetAsync("v2/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"serve did not become ready on port {httpPort}: {serve.Errors}");
-    }
 
     private static bool Listening(int port)
     {

@@ -30,7 +30,7 @@ public sealed class ServeLoggingTests : IDisposable
     {
         var http = LoopbackPorts.Free();
         using var serve = Serve([], http, "--repository-poll-secs", "0.2");
-        using var client = await WaitUntilReadyAsync(serve, http);
+        using var client = await Readiness.WaitAsync(serve, http, Patience);
         await WaitForLineAsync(serve, line => line.GetProperty("Category").GetString() == "ModelDock.Serve");
         var before = Lines(serve.Output).Length;
 
@@ -62,7 +62,7 @@ public sealed class ServeLoggingTests : IDisposable
 
         // Client mistakes are Debug lines: turned on for the REST error handler only.
         using var serve = Serve(new() { ["Logging__LogLevel__ModelDock.Server.Rest"] = "Debug" }, http);
-        using var client = await WaitUntilReadyAsync(serve, http);
+        using var client = await Readiness.WaitAsync(serve, http, Patience);
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var callerSpan = ActivitySpanId.CreateRandom().ToHexString();
         using var request = new HttpRequestMessage(HttpMethod.Post, "v2/models/ghost/infer") { Content = JsonContent.Create(new { inputs = Array.Empty<object>() }) };
@@ -162,33 +162,6 @@ public sealed class ServeLoggingTests : IDisposable
         var shape = input.GetProperty("shape").EnumerateArray().Select(d => Math.Max(d.GetInt64(), 1)).ToArray();
         var size = shape.Aggregate(1L, (a, b) => a * b);
         return new { inputs = new[] { new { name = input.GetProperty("name").GetString(), shape, datatype = input.GetProperty("datatype").GetString(), data = new float[size] } } };
-    }
-
-    private static async Task<HttpClient> WaitUntilReadyAsync(ModelDockProcess serve, int httpPort)
-    {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
-        var patience = Task.Delay(Patience);
-        while (!patience.IsCompleted)
-        {
-            Assert.False(serve.HasExited, $"serve exited: {serve.Errors}");
-            try
-            {
-                if ((await client.GetAsync("v2/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    return client;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        client.Dispose();
-        Assert.Fail($"serve did not become ready on port {httpPort}: {serve.Errors}");
-        return null!;
     }
 
     private void CopyVersion(string model, int from, int to)
