@@ -15,6 +15,7 @@ internal abstract record BenchOptions
         [--modeldock PATH] (default: src/ModelDock/bin/<this build's configuration>)
         [--batching direct,adaptive,fixed] [--max-batch-size N] [--max-queue-delay-us N] [--preferred-batch-size N] [--max-queue-size N]
         [--direct-instances N] [--direct-intra-op N] [--batched-instances N] [--batched-intra-op N]
+        [--observability off,metrics,all] (default: the server's own defaults, one process per configuration)
         """;
 
     public int DurationSeconds { get; init; } = 3;
@@ -44,6 +45,9 @@ internal abstract record BenchOptions
     public IReadOnlyList<string> Batching { get; init; } = ["direct", "adaptive"];
 
     public int MaxBatchSize { get; init; } = 32;
+
+    /// <summary>Observability levels to deploy each ModelDock configuration with, side by side; empty = the server's defaults.</summary>
+    public IReadOnlyList<string> Observability { get; init; } = [];
 
     /// <summary>Overrides the per-model delay when set.</summary>
     public int? MaxQueueDelayMicroseconds { get; init; }
@@ -101,6 +105,7 @@ internal abstract record BenchOptions
         Check("--models", options.Models, ["S", "L"]);
         Check("--targets", options.Targets, knownTargets);
         Check("--batching", options.Batching, ["direct", "adaptive", "fixed"]);
+        Check("--observability", options.Observability, Servers.ObservabilityLevel.Known);
         Check("--load-generator", options.LoadGenerators ?? [], Load.LoadGenerators.Known);
         return options;
     }
@@ -131,6 +136,7 @@ internal abstract record BenchOptions
         "--direct-intra-op" => options with { DirectIntraOpThreads = NonNegativeInt(name, value) },
         "--batched-instances" => options with { BatchedInstances = PositiveInt(name, value) },
         "--batched-intra-op" => options with { BatchedIntraOpThreads = NonNegativeInt(name, value) },
+        "--observability" => options with { Observability = [.. List(value).Select(v => v.ToLowerInvariant())] },
         _ => throw new ArgumentException($"Unknown option {name}."),
     };
 

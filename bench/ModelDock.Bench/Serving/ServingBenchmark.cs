@@ -165,11 +165,20 @@ internal static class ServingBenchmark
                     [await InProcessTarget.StartAsync(model, config).ConfigureAwait(false)], warmUp, duration));
             }
 
-            if (modelDock is not null)
+            if (modelDock is null)
             {
+                continue;
+            }
+
+            var levels = options.Observability.Count == 0
+                ? [ObservabilityLevel.Default]
+                : options.Observability.Select(level => ObservabilityLevel.For(level, config.ModelName)).ToList();
+            foreach (var observability in levels)
+            {
+                var observed = config with { Description = config.Description + observability.Description };
                 groups.Add(Server(
-                    () => ModelDockProcess.StartAsync(modelDock, model, [config]),
-                    server => ModelDockEndpointsAsync(model, config, server, targets)));
+                    () => ModelDockProcess.StartAsync(modelDock, model, [config], observability),
+                    server => ModelDockEndpointsAsync(model, observed, server, targets)));
             }
         }
 

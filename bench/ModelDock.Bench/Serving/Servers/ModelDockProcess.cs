@@ -7,11 +7,11 @@ namespace ModelDock.Bench.Serving.Servers;
 /// <summary>
 /// Deploys ModelDock as a user does: <c>modeldock serve --model-repository DIR --http-port P --grpc-port Q</c>
 /// on a repository written for the run, in a process of its own, ready once every model answers its
-/// readiness endpoint.
+/// readiness endpoint, with the flags of an observability level when one is given.
 /// </summary>
 internal static class ModelDockProcess
 {
-    public static async Task<LoopbackServer> StartAsync(ModelDockExecutable executable, BenchModel model, IReadOnlyList<ModelDockConfig> configs)
+    public static async Task<LoopbackServer> StartAsync(ModelDockExecutable executable, BenchModel model, IReadOnlyList<ModelDockConfig> configs, ObservabilityLevel? observability = null)
     {
         var repository = await ModelDockRepository.WriteAsync(model, configs).ConfigureAwait(false);
         try
@@ -25,7 +25,13 @@ internal static class ModelDockProcess
                 "--data-dir", repository.DataPath,
                 "--http-port", http.Port.ToString(CultureInfo.InvariantCulture),
                 "--grpc-port", grpc.Port.ToString(CultureInfo.InvariantCulture),
+                .. (observability ?? ObservabilityLevel.Default).Arguments,
             ]);
+            foreach (var (name, value) in observability?.Environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[name] = value;
+            }
+
             return await LoopbackServer.StartAsync(
                 "modeldock " + string.Join(", ", configs.Select(c => c.ModelName)),
                 start,
