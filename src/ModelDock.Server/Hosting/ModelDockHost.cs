@@ -116,6 +116,11 @@ public sealed class ModelDockHost : IAsyncDisposable
         {
             throw Invalid(app, e.Message);
         }
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException))
+        {
+            // More than one options class was invalid: the start-up validator reports them together, and so does this.
+            throw Invalid(app, string.Join(" ", e.InnerExceptions.Select(inner => inner.Message)));
+        }
         catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType == typeof(ConfigurationBinder))
         {
             // A value of the wrong type, e.g. "HttpPort": "eighty"; the message names the key and the value.

@@ -67,6 +67,8 @@ public sealed class ServeConfigurationTests : IDisposable
     [InlineData("""{"ModelDock": {"MaxRequestBodyBytes": "lots"}}""", "'lots' at 'ModelDock:MaxRequestBodyBytes'")]
     [InlineData("""{"ModelDock": {"HttpPort": 8000,""", "appsettings.json")]
     [InlineData("""[1, 2, 3]""", "appsettings.json")]
+    [InlineData("""{"ModelDock": {"ModelRepository": {"PollInterval": "-00:00:01"}, "PayloadLog": {"DefaultSampleRate": 500}}}""", "PollInterval must be zero (off) or positive")]
+    [InlineData("""{"ModelDock": {"ModelRepository": {"PollInterval": "-00:00:01"}, "PayloadLog": {"DefaultSampleRate": 500}}}""", "DefaultSampleRate 500 must be a percent")]
     [InlineData("""{"Logging": {"LogLevel": {"Default": "Loud"}}}""", "Invalid Logging settings: Configuration value 'Loud' is not supported.")]
     public async Task Serve_BadAppsettings_OneLineNamingItAndUsageCode(string appsettings, string expected)
     {
