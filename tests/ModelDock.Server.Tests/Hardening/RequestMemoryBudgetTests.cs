@@ -15,7 +15,7 @@ using static ModelDock.Server.Tests.Rest.RestInferTests;
 namespace ModelDock.Server.Tests.Hardening;
 
 /// <summary>What every request in flight holds together is bounded by the budget, whatever clients declare or send.</summary>
-[Collection(ServerCollection.Name)]
+[Collection(MeasuredServerCollection.Name)]
 public sealed class RequestMemoryBudgetTests
 {
     private const string GoodNoBatch = """{"inputs": [{"name": "x", "shape": [3, 4], "datatype": "FP32", "data": [1,2,3,4,5,6,7,8,9,10,11,12]}]}""";

@@ -129,3 +129,13 @@ public sealed class ServerCollection : ICollectionFixture<ServerFixture>
 {
     public const string Name = "server";
 }
+
+/// <summary>
+/// For tests that measure the process's managed heap: no other test runs beside them, so what they measure is their
+/// own server's memory and not the allocations of whatever else xunit runs in parallel.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasuredServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server, measured alone";
+}
