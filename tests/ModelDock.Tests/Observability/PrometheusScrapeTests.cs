@@ -122,7 +122,13 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IAsyncLife
         {
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             var clock = Stopwatch.StartNew();
-            await WaitReadyAsync(api);
+            await Readiness.WaitAsync(api, TimeSpan.FromMinutes(1), () =>
+            {
+                lock (log)
+                {
+                    return (prometheus.HasExited, log.ToString());
+                }
+            }, "-/ready");
             var count = $"sum(modeldock_inference_requests_total{{model=\"{Model}\"}})";
 
             // The first request creates the series; the rest land after Prometheus has seen it, so rate() has an increase to work on.
@@ -207,29 +213,6 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IAsyncLife
         promtool.StandardInput.Close();
         await promtool.WaitForExitAsync();
         return (promtool.ExitCode, (await stdout + await stderr).Trim());
-    }
-
-    private static async Task WaitReadyAsync(HttpClient api)
-    {
-        for (var attempt = 0; attempt < 240; attempt++)
-        {
-            try
-            {
-                using var ready = await api.GetAsync("-/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException("Prometheus did not become ready within a minute");
     }
 
     /// <summary>Polls an instant query until its single value satisfies <paramref name="done"/>, or a minute passes; returns the last value.</summary>
