@@ -22,7 +22,7 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
             "MaxRequestBodyBytes": 67108864, "GrpcMaxMessageBytes": 67108864, "MaxInflightRequestBytes": 268435456,
             "MaxConcurrentInferences": 256, "MaxQueuedInferences": 4096, "MaxModelUploadBytes": 1073741824, "RequireAuth": false,
             "ModelRepository": {"RepositoryPath": "models", "PollInterval": "00:00:05", "StrictReadiness": true},
-            "Metrics": {"Enabled": true},
+            "Metrics": {"Enabled": true, "AspNetCore": false},
             "Otlp": {"Endpoint": "http://127.0.0.1:4317", "Protocol": "grpc"},
             "AzureMonitor": {"ConnectionString": "InstrumentationKey=00000000-0000-0000-0000-000000000000"},
             "PayloadLog": {"DefaultSampleRate": 0, "Models": {"mlp": {"SampleRate": 5}}, "MaxBufferedRecords": 100, "RollInterval": "00:01:00"}

@@ -111,17 +111,28 @@ internal sealed class ServingMetrics
     /// <summary>A request refused before it reached a model version: unknown or unloaded model or version, an endpoint without a deployment.</summary>
     /// <remarks>Only counted: a refusal takes no time worth a latency sample, and zeros would pull the quantiles down.</remarks>
     /// <param name="endpoint">The endpoint that refused it, when the refusal came before the request was routed.</param>
-    public void RecordRejected(InferenceRequest request, string model, ErrorKind kind, string? endpoint = null)
+    public void RecordRejected(InferenceRequest request, string model, ErrorKind kind, string? endpoint = null) =>
+        Count(request.Protocol, model, kind, endpoint ?? request.Endpoint);
+
+    /// <summary>
+    /// A request refused before it became an inference request: its body did not arrive, decode or parse, or
+    /// admission or the request memory budget turned it away unread. <paramref name="model"/> is the name its route
+    /// or message carried, if any; it is the label only when the server serves a model of that name.
+    /// </summary>
+    public void RecordRefused(InferenceProtocol protocol, string? model, ErrorKind kind) =>
+        Count(protocol, model is not null && _table.Current(model) is not null ? model : UnknownModel, kind, endpoint: null);
+
+    private void Count(InferenceProtocol protocol, string model, ErrorKind kind, string? endpoint)
     {
         if (!_requests.Enabled)
         {
             return;
         }
 
-        var tags = new TagList { { "model", model }, { "protocol", Protocols[(int)request.Protocol] }, { "outcome", OutcomeOf(kind) } };
-        if ((endpoint ?? request.Endpoint) is { } endpointName)
+        var tags = new TagList { { "model", model }, { "protocol", Protocols[(int)protocol] }, { "outcome", OutcomeOf(kind) } };
+        if (endpoint is not null)
         {
-            tags.Add("endpoint", endpointName);
+            tags.Add("endpoint", endpoint);
         }
 
         _requests.Add(1, tags);

@@ -70,6 +70,7 @@ internal static class InferenceAdmission
             CultureInfo.InvariantCulture,
             $"the server is at its inference limit ({maxConcurrent} running, {maxQueued} waiting; --max-concurrent-inferences, --max-queued-inferences); retry later");
         context.Response.Headers.RetryAfter = "1";
+        RefusedInferences.Record(context, ErrorKind.QueueFull);
         return new ValueTask(GrpcResponses.IsGrpc(context)
             ? GrpcResponses.WriteErrorAsync(context, StatusCode.ResourceExhausted, message)
             : JsonResponses.WriteErrorAsync(context, ErrorKind.QueueFull, message));

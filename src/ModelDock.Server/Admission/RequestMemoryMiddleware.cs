@@ -58,6 +58,7 @@ internal sealed class RequestMemoryMiddleware
     private Task Refuse(HttpContext context, bool grpc)
     {
         var error = Exhausted(_budget.Capacity);
+        RefusedInferences.Record(context, error.Kind);
         if (grpc)
         {
             return GrpcResponses.WriteErrorAsync(context, StatusCode.ResourceExhausted, error.Message);

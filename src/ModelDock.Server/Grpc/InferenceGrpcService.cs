@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
 using ModelDock.Inference;
+using ModelDock.Observability;
 using ModelDock.Server.Errors;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Shared;
@@ -23,13 +24,15 @@ internal sealed class InferenceGrpcService
     private readonly IModelRepositoryControl _repository;
     private readonly TimeProvider _time;
     private readonly ILogger<InferenceGrpcService> _logger;
+    private readonly ServingMetrics _metrics;
 
-    public InferenceGrpcService(IInferenceService server, IModelRepositoryControl repository, TimeProvider time, ILogger<InferenceGrpcService> logger)
+    public InferenceGrpcService(IInferenceService server, IModelRepositoryControl repository, TimeProvider time, ILogger<InferenceGrpcService> logger, ServingMetrics metrics)
     {
         _server = server;
         _repository = repository;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
@@ -60,7 +63,18 @@ internal sealed class InferenceGrpcService
 
     public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        var inference = WithRouting(GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: true), context);
+        InferenceRequest inference;
+        try
+        {
+            inference = WithRouting(GrpcInferCodec.ToRequest(request, RemainingTime(context.Deadline), awaitedAlone: true), context);
+        }
+        catch (Exception e)
+        {
+            // The inference service counts what reaches it; a message that never became a request is counted here.
+            _metrics.RecordRefused(InferenceProtocol.Grpc, request.ModelName, ErrorMapping.Classify(e).Kind);
+            throw;
+        }
+
         var response = await _server.InferAsync(inference, context.CancellationToken);
         if (response.Parameters.TryGetValue(EndpointRouter.DeploymentParameter, out var deployment))
         {

@@ -16,20 +16,21 @@ public static class ModelDockTelemetryExtensions
     /// <summary>The route Prometheus scrapes, on the REST port (Triton serves its metrics at the same path).</summary>
     public const string MetricsPath = "/metrics";
 
-    /// <summary>ASP.NET Core's own meters: HTTP server durations and active requests, Kestrel connections, rate limiting (admission's 429s), routing.</summary>
-    private static readonly string[] AspNetCoreMeters =
+    /// <summary>ASP.NET Core meters that record per connection or per failure only: Kestrel's connections, unhandled exceptions.</summary>
+    private static readonly string[] ConnectionMeters = ["Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
+
+    /// <summary>ASP.NET Core meters that record on every request: HTTP server durations and active requests, routing, rate limiting, authentication.</summary>
+    private static readonly string[] PerRequestMeters =
     [
         "Microsoft.AspNetCore.Hosting",
-        "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.Routing",
-        "Microsoft.AspNetCore.Diagnostics",
         "Microsoft.AspNetCore.RateLimiting",
         "Microsoft.AspNetCore.Authentication",
     ];
 
     /// <summary>
     /// Reads <see cref="TelemetryOptions"/> from <paramref name="configuration"/> and composes OpenTelemetry from them: the
-    /// <c>ModelDock</c>, ASP.NET Core, runtime and process meters with a Prometheus exporter (unless metrics are off), and
+    /// <c>ModelDock</c>, Kestrel, runtime and process meters (and ASP.NET Core's per-request meters when asked) with a Prometheus exporter (unless metrics are off), and
     /// OTLP and Azure Monitor exporters for metrics and traces when configured. Invalid settings throw one
     /// <see cref="ModelDockException"/> naming each.
     /// </summary>
@@ -67,7 +68,12 @@ public static class ModelDockTelemetryExtensions
         {
             telemetry.WithMetrics(metrics =>
             {
-                metrics.AddMeter(ServingMetrics.MeterName).AddMeter(AspNetCoreMeters).AddRuntimeInstrumentation().AddProcessInstrumentation().AddPrometheusExporter();
+                metrics.AddMeter(ServingMetrics.MeterName).AddMeter(ConnectionMeters).AddRuntimeInstrumentation().AddProcessInstrumentation().AddPrometheusExporter();
+                if (options.Metrics.AspNetCore)
+                {
+                    metrics.AddMeter(PerRequestMeters);
+                }
+
                 if (otlp is not null)
                 {
                     metrics.AddOtlpExporter(exporter => Configure(exporter, otlp, "/v1/metrics"));

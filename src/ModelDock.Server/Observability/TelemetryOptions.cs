@@ -2,7 +2,7 @@ namespace ModelDock.Server.Observability;
 
 /// <summary>
 /// Where ModelDock's metrics and traces go, bound from the <c>ModelDock</c> configuration section:
-/// <c>ModelDock:Metrics:Enabled</c>, <c>ModelDock:Otlp:Endpoint</c> and <c>:Protocol</c>,
+/// <c>ModelDock:Metrics:Enabled</c> and <c>:AspNetCore</c>, <c>ModelDock:Otlp:Endpoint</c> and <c>:Protocol</c>,
 /// <c>ModelDock:AzureMonitor:ConnectionString</c> (else the <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> environment variable).
 /// </summary>
 public sealed class TelemetryOptions
@@ -39,8 +39,15 @@ public sealed class TelemetryOptions
 
 public sealed class MetricsSettings
 {
-    /// <summary>Collects the <c>ModelDock</c>, ASP.NET Core, runtime and process meters and serves them at <c>GET /metrics</c>; off, nothing is collected.</summary>
+    /// <summary>Collects the <c>ModelDock</c>, Kestrel, runtime and process meters and serves them at <c>GET /metrics</c>; off, nothing is collected.</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Also collects ASP.NET Core's per-request meters (HTTP server duration, routing, rate limiting, authentication).
+    /// Off by default: each records several measurements on every request, which costs throughput, and the
+    /// <c>ModelDock</c> meter already counts and times every inference call, refused ones included.
+    /// </summary>
+    public bool AspNetCore { get; set; }
 }
 
 public sealed class OtlpSettings

@@ -2,6 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
+using ModelDock.Inference;
+using ModelDock.Observability;
+using ModelDock.Server.Errors;
 using ModelDock.Serving;
 
 namespace ModelDock.Server.Rest;
@@ -11,11 +14,13 @@ internal sealed class InferHandler
 {
     private readonly IInferenceService _server;
     private readonly long _maxBodyBytes;
+    private readonly ServingMetrics? _metrics;
 
-    public InferHandler(IInferenceService server, long maxBodyBytes)
+    public InferHandler(IInferenceService server, long maxBodyBytes, ServingMetrics? metrics)
     {
         _server = server;
         _maxBodyBytes = maxBodyBytes;
+        _metrics = metrics;
     }
 
     public async Task InferAsync(HttpContext context)
@@ -23,24 +28,22 @@ internal sealed class InferHandler
         var model = RouteValues.Model(context)!;
         var version = RouteValues.Version(context);
         var aborted = context.RequestAborted;
-        var headerLength = ReadHeaderLength(context.Request);
-        using var body = await RequestBody.ReadAsync(context.Request, _maxBodyBytes, aborted);
-        var bytes = body.Memory;
+        RequestBody? body = null;
         RestInferRequest request;
-        if (headerLength is null)
+        try
         {
-            request = InferRequestParser.Parse(model, version, bytes, bytes.Length);
+            body = await RequestBody.ReadAsync(context.Request, _maxBodyBytes, aborted);
+            request = Parse(context.Request, model, version, body.Memory);
         }
-        else if (headerLength > bytes.Length)
+        catch (Exception e)
         {
-            throw ModelDockException.InvalidInput(
-                $"{InferResponseWriter.HeaderLengthHeader} is {headerLength} but the body has only {bytes.Length} bytes");
-        }
-        else
-        {
-            request = headerLength == 0 ? ParseRaw(model, version, bytes) : InferRequestParser.Parse(model, version, bytes, headerLength.Value);
+            // The inference service counts what reaches it; a body that never became a request is counted here.
+            body?.Dispose();
+            _metrics?.RecordRefused(InferenceProtocol.Rest, model, ErrorMapping.Classify(e).Kind);
+            throw;
         }
 
+        using var owned = body;
         var headers = context.Request.Headers;
         var pinned = headers[EndpointRouter.DeploymentHeader] is [{ Length: > 0 } deploymentHeader] ? deploymentHeader : null;
         var routingKey = _server.RoutingHeader(model) is { } keyHeader && headers[keyHeader] is [{ Length: > 0 } key] ? key : null;
@@ -52,6 +55,23 @@ internal sealed class InferHandler
         }
 
         await InferResponseWriter.WriteAsync(context.Response, request, response, aborted);
+    }
+
+    private RestInferRequest Parse(HttpRequest http, string model, string? version, ReadOnlyMemory<byte> bytes)
+    {
+        var headerLength = ReadHeaderLength(http);
+        if (headerLength is null)
+        {
+            return InferRequestParser.Parse(model, version, bytes, bytes.Length);
+        }
+
+        if (headerLength > bytes.Length)
+        {
+            throw ModelDockException.InvalidInput(
+                $"{InferResponseWriter.HeaderLengthHeader} is {headerLength} but the body has only {bytes.Length} bytes");
+        }
+
+        return headerLength == 0 ? ParseRaw(model, version, bytes) : InferRequestParser.Parse(model, version, bytes, headerLength.Value);
     }
 
     private RestInferRequest ParseRaw(string model, string? version, ReadOnlyMemory<byte> body)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ModelDock.Observability;
 using ModelDock.Server.Access;
 using ModelDock.Server.Admission;
 using ModelDock.Server.Hosting;
@@ -19,7 +20,7 @@ internal static class RestRoutes
         var control = services.GetRequiredService<IModelRepositoryControl>();
         var health = new HealthHandlers(inference);
         var metadata = new MetadataHandlers(inference);
-        var infer = new InferHandler(inference, services.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxRequestBodyBytes);
+        var infer = new InferHandler(inference, services.GetRequiredService<IOptions<ModelDockServerOptions>>().Value.MaxRequestBodyBytes, services.GetService<ServingMetrics>());
         var repository = new RepositoryHandlers(control);
         var statistics = new StatisticsHandlers(control);
 

@@ -2,6 +2,7 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ModelDock.Server.Grpc.Protocol;
+using ModelDock.Server.Tests.Observability;
 using ModelDock.Server.Tests.Infrastructure;
 using Xunit;
 using static ModelDock.Server.Tests.Rest.RestInferTests;
@@ -24,6 +25,7 @@ public sealed class InferenceAdmissionTests
     {
         await using var host = _server.StartHost(o => { o.MaxConcurrentInferences = 1; o.MaxQueuedInferences = 1; });
         await host.StartAsync();
+        using var recorded = new RecordedMeasurements(host.App.Services);
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
         var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
@@ -59,5 +61,9 @@ public sealed class InferenceAdmissionTests
         Assert.Equal(StatusCode.ResourceExhausted, refusedGrpc.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await running).Status);
         Assert.Equal(HttpStatusCode.OK, (await waiting).Status);
+        var refusals = recorded.Of("modeldock.inference.requests").Where(m => m["outcome"] == "queue_full").ToList();
+        Assert.Equal(2, refusals.Count);
+        Assert.Contains(refusals, m => (m["model"], m["protocol"]) == (ServerFixture.Slow, "rest"));
+        Assert.Contains(refusals, m => (m["model"], m["protocol"]) == ("unknown", "grpc"));
     }
 }

@@ -59,6 +59,29 @@ public sealed partial class ServingMetricsTests
     }
 
     [Fact]
+    public async Task Infer_RefusedBeforeItBecomesARequest_CountedWithTheModelItNamedAndTheReason()
+    {
+        await using var host = await MetricsHost.StartAsync("metrics_refused");
+        using var recorded = new RecordedMeasurements(host.Host.App.Services);
+        using var channel = GrpcChannel.ForAddress(host.Host.GrpcAddress);
+        var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        (await host.Http.PostJsonAsync($"v2/models/{host.Model}/infer", """{"inputs": [""")).AssertError(HttpStatusCode.BadRequest);
+        (await host.Http.PostJsonAsync("v2/models/client_made_up/infer", "not json")).AssertError(HttpStatusCode.BadRequest);
+        var badType = GrpcRequest(host.Model);
+        badType.Inputs[0].Datatype = "FP77";
+        Assert.Equal(global::Grpc.Core.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () => await grpc.ModelInferAsync(badType))).StatusCode);
+
+        var requests = recorded.Of("modeldock.inference.requests");
+        Assert.Equal(3, requests.Count);
+        Assert.All(requests, m => Assert.Equal("invalid_input", m["outcome"]));
+        Assert.Equal(1, Count(requests, host.Model, "rest", "invalid_input"));
+        Assert.Equal(1, Count(requests, host.Model, "grpc", "invalid_input"));
+        Assert.Equal(1, Count(requests, ServingMetrics.UnknownModel, "rest", "invalid_input"));
+        Assert.Empty(recorded.Of("modeldock.inference.request.duration"));
+    }
+
+    [Fact]
     public async Task Observe_ServedVersion_ReportsQueueDepthAndInFlight()
     {
         await using var host = await MetricsHost.StartAsync("metrics_gauges");

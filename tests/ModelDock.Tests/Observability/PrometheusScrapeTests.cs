@@ -85,7 +85,8 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IAsyncLife
         Assert.Contains("modeldock_inference_batch_size_bucket{", text, StringComparison.Ordinal);
         var failures = Assert.Single(text.Split('\n'), l => l.StartsWith("modeldock_model_load_failures_total{", StringComparison.Ordinal));
         Assert.Contains($"model=\"{Model}_broken\"", failures, StringComparison.Ordinal);
-        Assert.Contains("http_server_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("kestrel_active_connections{", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_server_request_duration_seconds", text, StringComparison.Ordinal);
         Assert.Contains("process_cpu_time_seconds_total", text, StringComparison.Ordinal);
     }
 
