@@ -27,9 +27,9 @@ internal sealed class BatchTracing
         _version = version;
     }
 
-    /// <summary>The caller's span and the time, when someone listens; the default otherwise.</summary>
+    /// <summary>The caller's span and the time, when someone listens and the caller's span was sampled; the default otherwise.</summary>
     public static QueueEntry Enqueued(TimeProvider time) =>
-        ModelDockActivitySource.Source.HasListeners() && Activity.Current is { } caller
+        ModelDockActivitySource.Source.HasListeners() && Activity.Current is { Recorded: true } caller
             ? new QueueEntry(caller.Context, time.GetUtcNow())
             : default;
 
@@ -42,7 +42,7 @@ internal sealed class BatchTracing
         }
     }
 
-    /// <summary>Writes the queue spans of the batch's requests and starts its span; null when nobody listens.</summary>
+    /// <summary>Writes the queue spans of the batch's requests and starts its span; null when nobody listens or none of its requests was sampled.</summary>
     public Activity? StartBatch(List<PendingRequest> live, TimeProvider time)
     {
         if (!ModelDockActivitySource.Source.HasListeners())
@@ -60,6 +60,11 @@ internal sealed class BatchTracing
             {
                 traced++;
             }
+        }
+
+        if (traced == 0)
+        {
+            return null;
         }
 
         var links = new ActivityLink[traced];
@@ -81,19 +86,11 @@ internal sealed class BatchTracing
         return StartBatchSpan(parent, links, rows, live.Count);
     }
 
-    /// <summary>Starts the span of an execution that serves the current caller alone; null when nobody listens.</summary>
-    public Activity? StartSingle(int rows)
-    {
-        if (!ModelDockActivitySource.Source.HasListeners())
-        {
-            return null;
-        }
-
-        var caller = Activity.Current;
-        return caller is null
-            ? StartBatchSpan(default, [], rows, 1)
-            : StartBatchSpan(caller.Context, [new ActivityLink(caller.Context)], rows, 1);
-    }
+    /// <summary>Starts the span of an execution that serves the current caller alone; null when nobody listens or the caller was not sampled.</summary>
+    public Activity? StartSingle(int rows) =>
+        ModelDockActivitySource.Source.HasListeners() && Activity.Current is { Recorded: true } caller
+            ? StartBatchSpan(caller.Context, [new ActivityLink(caller.Context)], rows, 1)
+            : null;
 
     private Activity? StartBatchSpan(ActivityContext parent, ActivityLink[] links, int rows, int requests)
     {

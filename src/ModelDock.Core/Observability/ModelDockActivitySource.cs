@@ -5,7 +5,7 @@ namespace ModelDock.Observability;
 /// <summary>
 /// The one <see cref="ActivitySource"/> ModelDock traces with, and the names of the spans it starts. Nothing is
 /// recorded unless a tracer provider listens to <see cref="Name"/>; every span is started behind
-/// <see cref="ActivitySource.HasListeners"/>, so serving without tracing pays one check per span site.
+/// <see cref="Recording"/>, so serving without tracing, or a request the sampler left out, pays one check per span site.
 /// </summary>
 public static class ModelDockActivitySource
 {
@@ -29,6 +29,13 @@ public static class ModelDockActivitySource
 
     /// <summary>An online feature lookup.</summary>
     public const string FeaturesSpan = "modeldock.features.get";
+
+    /// <summary>
+    /// Whether a span started now would be recorded: someone listens, and the caller's span, if there is one, was
+    /// sampled. Under parent-based sampling (OpenTelemetry's default) the child of an unsampled span is dropped
+    /// anyway; deciding it here saves creating it and its tags on every request that a sampler left out.
+    /// </summary>
+    internal static bool Recording => Source.HasListeners() && Activity.Current is not { Recorded: false };
 
     internal static readonly ActivitySource Source = new(Name, typeof(ModelDockActivitySource).Assembly.GetName().Version?.ToString());
 }

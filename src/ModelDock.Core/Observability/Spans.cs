@@ -3,14 +3,14 @@ using System.Diagnostics;
 namespace ModelDock.Observability;
 
 /// <summary>
-/// Starts ModelDock's spans with their attributes. Each returns null at the cost of one check when nobody listens,
-/// and as the caller's child otherwise; dispose the span to end it.
+/// Starts ModelDock's spans with their attributes. Each returns null at the cost of one check when nobody listens or the caller's
+/// span was not sampled, and as the caller's child otherwise; dispose the span to end it.
 /// </summary>
 internal static class Spans
 {
     public static Activity? StartInfer(string model)
     {
-        if (!ModelDockActivitySource.Source.HasListeners())
+        if (!ModelDockActivitySource.Recording)
         {
             return null;
         }
@@ -22,7 +22,7 @@ internal static class Spans
 
     public static Activity? StartRoute(string endpoint, string deployment, string model, string version)
     {
-        if (!ModelDockActivitySource.Source.HasListeners())
+        if (!ModelDockActivitySource.Recording)
         {
             return null;
         }
@@ -42,7 +42,7 @@ internal static class Spans
     /// <param name="source"><c>repository</c> or <c>registry</c>.</param>
     public static Activity? StartLoad(string model, long version, string source)
     {
-        if (!ModelDockActivitySource.Source.HasListeners())
+        if (!ModelDockActivitySource.Recording)
         {
             return null;
         }
@@ -60,7 +60,7 @@ internal static class Spans
 
     public static Activity? StartFeatures(int entityRows)
     {
-        if (!ModelDockActivitySource.Source.HasListeners())
+        if (!ModelDockActivitySource.Recording)
         {
             return null;
         }

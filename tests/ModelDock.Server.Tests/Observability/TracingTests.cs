@@ -211,6 +211,25 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Equal(Status.Types.StatusCode.Unset, server.Status);
     }
 
+    [Fact]
+    public async Task RestInfer_CallerNotSampled_NoSpanIsRecordedForItsTrace()
+    {
+        var (unsampled, _, traceparent) = NewCaller();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v2/models/{Mlp}/infer") { Content = JsonContent.Create(InferBody()) };
+        request.Headers.Add("traceparent", traceparent[..^2] + "00");
+        var (sampled, _, sampledParent) = NewCaller();
+        using var after = new HttpRequestMessage(HttpMethod.Post, $"v2/models/{Mlp}/infer") { Content = JsonContent.Create(InferBody()) };
+        after.Headers.Add("traceparent", sampledParent);
+
+        using var response = await _http.SendAsync(request);
+        using var afterResponse = await _http.SendAsync(after);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, afterResponse.StatusCode);
+        var spans = await _receiver.WaitForAsync(s => HasServerSpan(s, sampled));
+        Assert.DoesNotContain(spans, s => s.TraceId == unsampled);
+    }
+
     /// <summary>The server span ends last: once it has arrived, the spans inside it have been exported too.</summary>
     private static bool HasServerSpan(IReadOnlyList<ReceivedSpan> spans, string traceId) =>
         spans.Any(s => s.TraceId == traceId && s.Kind == Span.Types.SpanKind.Server);
