@@ -2,9 +2,9 @@ using System.Reflection;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Microsoft.AspNetCore.Routing;
+using ModelDock.Errors;
 using ModelDock.Inference;
 using ModelDock.Observability;
-using ModelDock.Errors;
 using ModelDock.Server.Grpc.Protocol;
 
 namespace ModelDock.Server.Grpc;

@@ -2,8 +2,8 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ModelDock.Server.Grpc.Protocol;
-using ModelDock.Server.Tests.Observability;
 using ModelDock.Server.Tests.Infrastructure;
+using ModelDock.Server.Tests.Observability;
 using Xunit;
 using static ModelDock.Server.Tests.Rest.RestInferTests;
 
