@@ -91,7 +91,7 @@ internal sealed class ParquetPayloadSink(string dataDir, TimeProvider time) : IP
 
     private static string CreateTable(PayloadRecord record)
     {
-        var sql = new StringBuilder($"CREATE TABLE {Table} (request_id VARCHAR, timestamp TIMESTAMP, model VARCHAR, version VARCHAR, deployment VARCHAR, trace_id VARCHAR, latency_seconds DOUBLE");
+        var sql = new StringBuilder($"CREATE TABLE {Table} (request_id VARCHAR, timestamp TIMESTAMP, model VARCHAR, version VARCHAR, deployment VARCHAR, trace_id VARCHAR, latency_seconds DOUBLE, error VARCHAR");
         AddColumns(sql, record.Inputs, PayloadColumns.InputPrefix, PayloadColumns.InputShapePrefix);
         AddColumns(sql, record.Outputs, PayloadColumns.OutputPrefix, PayloadColumns.OutputShapePrefix);
         return sql.Append(')').ToString();
@@ -135,7 +135,8 @@ internal sealed class ParquetPayloadSink(string dataDir, TimeProvider time) : IP
             .AppendValue(record.Version)
             .AppendValue(record.Deployment)
             .AppendValue(record.TraceId)
-            .AppendValue(record.LatencySeconds);
+            .AppendValue(record.LatencySeconds)
+            .AppendValue(record.Error);
         AppendTensors(row, record.Inputs);
         AppendTensors(row, record.Outputs);
         row.EndRow();

@@ -55,8 +55,8 @@ internal sealed class PayloadBuffer : IDisposable
     /// is reserved before the copy, so a full buffer costs no copy.
     /// </summary>
     public bool TryAdd(
-        string requestId, DateTimeOffset timestamp, string model, string version, string? deployment, string? traceId, double latencySeconds,
-        IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> outputs)
+        string requestId, DateTimeOffset timestamp, string model, string? version, string? deployment, string? traceId, double latencySeconds,
+        string? error, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> outputs)
     {
         var bytes = RecordOverhead + ByteCount(inputs) + ByteCount(outputs);
         if (Interlocked.Add(ref _bytes, bytes) > _maxBytes)
@@ -73,7 +73,7 @@ internal sealed class PayloadBuffer : IDisposable
         }
 
         // Outputs are arrays the runtime allocated for this answer; nothing returns them to a pool.
-        var record = new PayloadRecord(requestId, timestamp, model, version, deployment, traceId, latencySeconds, own, outputs, bytes);
+        var record = new PayloadRecord(requestId, timestamp, model, version, deployment, traceId, latencySeconds, error, own, outputs, bytes);
         if (!_channel.Writer.TryWrite(record))
         {
             Interlocked.Add(ref _bytes, -bytes);

@@ -1,7 +1,9 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
 using ModelDock.Endpoints;
+using ModelDock.Errors;
 using ModelDock.Inference;
+using ModelDock.Observability;
 using ModelDock.Serving;
 
 namespace ModelDock.PayloadLog;
@@ -11,7 +13,7 @@ namespace ModelDock.PayloadLog;
 /// a request not drawn goes straight through (no await, no allocation). A drawn one is timed, and once answered its
 /// inputs are copied, while the transport still holds them, into a record the <see cref="PayloadBuffer"/> queues
 /// without waiting. A drawn request without an id gets one, returned in the answer's <c>id</c>, so outcomes reported
-/// later can be joined to the record.
+/// later can be joined to the record. A drawn request that fails is kept too, with its error kind and no outputs.
 /// </summary>
 internal sealed class PayloadLoggingService : IInferenceService
 {
@@ -63,7 +65,21 @@ internal sealed class PayloadLoggingService : IInferenceService
     private async ValueTask<InferenceResponse> CaptureAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         var start = _time.GetTimestamp();
-        var response = await _inner.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        InferenceResponse response;
+        try
+        {
+            response = await _inner.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Inputs the model refused are data it was sent: drift and retraining want them as much as the answered ones.
+            var kind = e is ModelDockException m ? m.Kind : ErrorKind.Internal;
+            _buffer.TryAdd(
+                request.Id ?? Guid.NewGuid().ToString("N"), _time.GetUtcNow(), request.ModelName, request.ModelVersion, deployment: null, TraceId(),
+                _time.GetElapsedTime(start).TotalSeconds, ServingMetrics.OutcomeOf(kind), request.Inputs, []);
+            throw;
+        }
+
         var latency = _time.GetElapsedTime(start).TotalSeconds;
         var id = response.Id ?? request.Id;
         if (id is null)
@@ -80,8 +96,9 @@ internal sealed class PayloadLoggingService : IInferenceService
         }
 
         var deployment = response.Parameters.TryGetValue(EndpointRouter.DeploymentParameter, out var d) ? d as string : null;
-        var trace = Activity.Current is { } activity ? activity.TraceId.ToHexString() : null;
-        _buffer.TryAdd(id, _time.GetUtcNow(), request.ModelName, response.ModelVersion, deployment, trace, latency, request.Inputs, response.Outputs);
+        _buffer.TryAdd(id, _time.GetUtcNow(), request.ModelName, response.ModelVersion, deployment, TraceId(), latency, error: null, request.Inputs, response.Outputs);
         return response;
     }
+
+    private static string? TraceId() => Activity.Current is { } activity ? activity.TraceId.ToHexString() : null;
 }

@@ -13,7 +13,7 @@ internal static class PayloadQuery
         var files = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.parquet", SearchOption.AllDirectories).Length : 0;
         if (files == 0)
         {
-            return new PayloadSummary(model, 0, 0, null, null, [], []);
+            return new PayloadSummary(model, 0, 0, null, null, [], new SortedDictionary<string, long>(), []);
         }
 
         using var connection = new DuckDBConnection("DataSource=:memory:");
@@ -28,7 +28,7 @@ internal static class PayloadQuery
         var versions = new List<string>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT count(*), min(timestamp), max(timestamp), list(DISTINCT version ORDER BY version) FROM p";
+            command.CommandText = "SELECT count(*), min(timestamp), max(timestamp), list(DISTINCT version ORDER BY version) FILTER (WHERE version IS NOT NULL) FROM p";
             using var reader = command.ExecuteReader();
             reader.Read();
             records = reader.GetInt64(0);
@@ -41,9 +41,16 @@ internal static class PayloadQuery
         }
 
         var tensors = new List<TensorSummary>();
+        var failures = new SortedDictionary<string, long>(StringComparer.Ordinal);
         if (records > 0)
         {
-            foreach (var (column, type) in Columns(connection))
+            var columns = Columns(connection);
+            if (columns.Exists(c => c.Name == "error"))
+            {
+                CountFailures(connection, failures);
+            }
+
+            foreach (var (column, type) in columns)
             {
                 if (column.StartsWith(PayloadColumns.InputPrefix, StringComparison.Ordinal))
                 {
@@ -56,7 +63,19 @@ internal static class PayloadQuery
             }
         }
 
-        return new PayloadSummary(model, files, records, first, last, versions, tensors);
+        return new PayloadSummary(model, files, records, first, last, versions, failures, tensors);
+    }
+
+    /// <summary>Files written before failed requests were kept have no <c>error</c> column; the caller asks only when one has.</summary>
+    private static void CountFailures(DuckDBConnection connection, SortedDictionary<string, long> failures)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT error, count(*) FROM p WHERE error IS NOT NULL GROUP BY error";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            failures[reader.GetString(0)] = reader.GetInt64(1);
+        }
     }
 
     private static List<(string Name, string Type)> Columns(DuckDBConnection connection)

@@ -2,6 +2,7 @@ namespace ModelDock.PayloadLog;
 
 /// <summary>What the payload log holds for one model over a period.</summary>
 /// <param name="Files">Parquet files read; 0 when the model has none.</param>
+/// <param name="Failures">Records of failed requests by error kind (e.g. <c>invalid_input</c>), in name order.</param>
 internal sealed record PayloadSummary(
     string Model,
     int Files,
@@ -9,6 +10,7 @@ internal sealed record PayloadSummary(
     DateTimeOffset? First,
     DateTimeOffset? Last,
     IReadOnlyList<string> Versions,
+    IReadOnlyDictionary<string, long> Failures,
     IReadOnlyList<TensorSummary> Tensors);
 
 /// <summary>

@@ -93,6 +93,11 @@ internal static class PayloadsCommand
 
         AnsiConsole.WriteLine($"from {Time(summary.First)} to {Time(summary.Last)} (UTC)");
         AnsiConsole.WriteLine($"versions: {string.Join(", ", summary.Versions)}");
+        if (summary.Failures.Count > 0)
+        {
+            AnsiConsole.WriteLine($"failed: {summary.Failures.Values.Sum()} ({string.Join(", ", summary.Failures.Select(f => $"{f.Key} {f.Value}"))})");
+        }
+
         var table = new Table().AddColumns("kind", "tensor", "type", "values", "mean", "min", "max", "null share", "NaN share");
         foreach (var t in summary.Tensors)
         {

@@ -162,6 +162,37 @@ public sealed class PayloadLogTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InferAsync_SampledRequestFails_KeptWithItsErrorKindAndInputsAndCountedInTheSummary()
+    {
+        var options = Options(100);
+        using var buffer = new PayloadBuffer(options, null);
+        var service = new PayloadLoggingService(_server.Inference, buffer, options, TimeProvider.System);
+        var writer = new PayloadWriter(buffer, new ParquetPayloadSink(_dataDir, TimeProvider.System), options, TimeProvider.System, NullLogger.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        await service.InferAsync(Request(1), CancellationToken.None);
+        var good = Request(2);
+        var wrongWidth = new InferenceRequest { ModelName = Model, Id = "refused", Inputs = [good.Inputs[0], Tensor.FromArray(DemoModels.TwoInputValues, DataType.Fp32, [2, 3], new float[6])] };
+        var unknownVersion = new InferenceRequest { ModelName = Model, Id = "no-version", ModelVersion = "9", Inputs = good.Inputs };
+
+        var invalid = await Assert.ThrowsAsync<ModelDock.Errors.ModelDockException>(async () => await service.InferAsync(wrongWidth, CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<ModelDock.Errors.ModelDockException>(async () => await service.InferAsync(unknownVersion, CancellationToken.None));
+        await writer.DisposeAsync();
+
+        Assert.Equal(ModelDock.Errors.ErrorKind.InvalidInput, invalid.Kind);
+        Assert.Equal(ModelDock.Errors.ErrorKind.NotFound, missing.Kind);
+        using var connection = Open();
+        var rows = Query(connection, $"SELECT request_id, version, error, in_shape__{DemoModels.TwoInputValues} FROM read_parquet('{Glob(Model)}', union_by_name = true) WHERE error IS NOT NULL ORDER BY request_id");
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(["no-version", "9", "not_found"], rows[0][..3]);
+        Assert.Equal(["refused", null, "invalid_input"], rows[1][..3]);
+        Assert.Equal([2L, 3L], (List<long>)rows[1][3]!);
+        var summary = PayloadQuery.Summarize(_dataDir, Model, since: null);
+        Assert.Equal(3, summary.Records);
+        Assert.Equal(new Dictionary<string, long> { ["invalid_input"] = 1, ["not_found"] = 1 }, summary.Failures);
+        Assert.Equal(["1", "9"], summary.Versions);
+    }
+
+    [Fact]
     public async Task Buffer_WriterBlocked_RequestsCompleteAndDropsAreCounted()
     {
         var options = Options(100);
