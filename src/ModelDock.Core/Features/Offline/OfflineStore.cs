@@ -1,5 +1,4 @@
 using DuckDB.NET.Data;
-using DuckDB.NET.Native;
 using ModelDock.Errors;
 
 namespace ModelDock.Features.Offline;
@@ -83,7 +82,7 @@ internal sealed class OfflineStore(string dataDir)
         {
             rows = command.ExecuteNonQuery();
         }
-        catch (DuckDBException ex) when (ex.ErrorType is DuckDBErrorType.Io or DuckDBErrorType.Permission)
+        catch (DuckDBException ex) when (SourceFailure.IsDataError(ex))
         {
             throw new ModelDockException(ErrorKind.InvalidInput, $"Cannot write '{outputPath}': {SourceFailure.Summary(ex, [])}", ex);
         }
@@ -138,9 +137,10 @@ internal sealed class OfflineStore(string dataDir)
 
         // The per-(keys, event timestamp) dedup is QUALIFY row_number() = 1. DuckDB 1.5's top_n_window_elimination
         // rewrites that into an arg_max aggregate, which fails over read_csv with a two-sided timestamp filter
-        // (INTERNAL Error: Failed to cast expression to type), and which is slower than the window on sources whose
-        // rows are mostly unique per (keys, timestamp), the usual case (docs/benchmarks.md, "Historical retrieval").
-        // Rewriting to arg_max by hand or materializing the pruned rows first were measured slower still.
+        // (INTERNAL Error: Failed to cast expression to type). Without the rewrite every format runs the same plan.
+        // The window costs a sort per row; the aggregate a hash entry per (keys, timestamp) group, so the window is
+        // the cheaper one when such groups are mostly single rows, which is the usual source. Materializing the
+        // pruned rows first would avoid the bug too, at the price of writing every row once more.
         command.CommandText = "SET disabled_optimizers = 'top_n_window_elimination'";
         command.ExecuteNonQuery();
         return connection;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using DuckDB.NET.Data;
-using DuckDB.NET.Native;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 
@@ -158,7 +157,7 @@ internal sealed class PointInTimeJoinPlan
                 FROM {EntityLoader.Table} e ASOF LEFT JOIN {featureTable} f ON {on}
                 """);
         }
-        catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.Conversion)
+        catch (DuckDBException ex) when (SourceFailure.IsDataError(ex))
         {
             // The source rows are typed by now; only the entity rows' join keys are cast here.
             throw new ModelDockException(

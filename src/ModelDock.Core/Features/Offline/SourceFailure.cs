@@ -13,12 +13,14 @@ namespace ModelDock.Features.Offline;
 /// </summary>
 internal static class SourceFailure
 {
-    /// <summary>Errors the bytes of a file can cause; any other kind means the SQL ModelDock generated is at fault.</summary>
-    private static readonly HashSet<DuckDBErrorType> DataErrors =
-    [
-        DuckDBErrorType.Conversion, DuckDBErrorType.OutOfRange, DuckDBErrorType.Invalid, DuckDBErrorType.InvalidInput,
-        DuckDBErrorType.Io, DuckDBErrorType.Permission, DuckDBErrorType.MismatchType, DuckDBErrorType.Decimal,
-    ];
+    /// <summary>
+    /// Errors the bytes of a file can cause, by the type DuckDB names at the start of its message; any other
+    /// (Binder, Catalog, Parser, INTERNAL, ...) means the SQL ModelDock generated or DuckDB itself is at fault.
+    /// The message decides, not <see cref="DuckDBException.ErrorType"/>: DuckDB.NET reports an INTERNAL error
+    /// raised while preparing a statement as <see cref="DuckDBErrorType.Invalid"/>.
+    /// </summary>
+    private static readonly string[] DataErrorPrefixes =
+        ["Conversion Error:", "Invalid Input Error:", "IO Error:", "Out of Range Error:", "Permission Error:", "Mismatch Type Error:", "Decimal Error:"];
 
     /// <summary>Explains a failure reading <paramref name="relations"/>; looks for the offending value only now, so success pays nothing.</summary>
     public static ModelDockException Explain(
@@ -29,7 +31,7 @@ internal static class SourceFailure
         IReadOnlyList<SourceRelation> relations,
         IReadOnlyList<SourceColumn> columns)
     {
-        if (DataErrors.Contains(error.ErrorType))
+        if (IsDataError(error))
         {
             foreach (var relation in relations)
             {
@@ -39,8 +41,9 @@ internal static class SourceFailure
                 }
             }
 
+            var where = relations.Count == 1 ? $", {relations[0].Description}" : string.Empty;
             var files = relations.SelectMany(r => r.Files).ToArray();
-            return ModelDockException.InvalidInput($"Source '{source}' of feature view '{view}' cannot be read: {Summary(error, files)}");
+            return ModelDockException.InvalidInput($"Source '{source}' of feature view '{view}'{where}: cannot be read: {Summary(error, files)}");
         }
 
         return Internal($"Reading source '{source}' for feature view '{view}'", error, relations.SelectMany(r => r.Files).ToArray());
@@ -69,6 +72,10 @@ internal static class SourceFailure
         return text.EndsWith('.') ? text : text + ".";
     }
 
+    /// <summary>Whether the error can come from a file's content (or its absence or permissions) rather than from ModelDock.</summary>
+    public static bool IsDataError(DuckDBException error) =>
+        DataErrorPrefixes.Any(prefix => error.Message.StartsWith(prefix, StringComparison.Ordinal));
+
     /// <summary>
     /// The first column holding a value that does not convert to its declared type, or the file's parse error;
     /// null when the relation reads cleanly.
@@ -96,7 +103,7 @@ internal static class SourceFailure
             {
                 // Reading the column alone fails too: the file itself is at fault, or (any other kind) the caller's
                 // explanation of the original error stands.
-                return DataErrors.Contains(e.ErrorType) ? $"the file does not parse: {Summary(e, relation.Files)}" : null;
+                return IsDataError(e) ? $"cannot be read: {Summary(e, relation.Files)}" : null;
             }
         }
 

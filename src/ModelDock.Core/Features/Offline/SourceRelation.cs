@@ -12,5 +12,5 @@ internal sealed record SourceRelation(string Sql, string Description, IReadOnlyL
         new(Offline.Sql.ReadFiles([fullPath]), $"file '{source.Path}'", [fullPath]);
 
     public static SourceRelation Pushed(IReadOnlyList<string> fullPaths) =>
-        new(Offline.Sql.ReadFiles(fullPaths), $"rows pushed to it ({fullPaths.Count} files)", fullPaths);
+        new(Offline.Sql.ReadFiles(fullPaths), $"rows pushed to it ({fullPaths.Count} {(fullPaths.Count == 1 ? "file" : "files")})", fullPaths);
 }
