@@ -72,6 +72,15 @@ public sealed class OfflineStoreTests
     }
 
     [Fact]
+    public void GetHistoricalFeatures_CsvSourceWithTtlAndCreatedColumn_ReadsLikeParquet()
+    {
+        using var fixture = new OfflineFixture("10m", "data/stats.csv");
+        fixture.WriteSource((1, 0, 0, 0.25), (1, 10, 12, 0.5), (1, 10, 11, 0.4));
+
+        Assert.Equal([0.25, 0.5, null], fixture.Retrieve((1, 5), (1, 15), (1, 21)));
+    }
+
+    [Fact]
     public void GetHistoricalFeatures_FullFeatureNames_PrefixesViewAndKeepsValueColumnsAndOrder()
     {
         using var fixture = new OfflineFixture("0");

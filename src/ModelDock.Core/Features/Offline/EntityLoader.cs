@@ -27,7 +27,17 @@ internal static class EntityLoader
             input = "__entity_input";
         }
 
-        var columns = Describe(connection, input);
+        IReadOnlyList<string> columns;
+        try
+        {
+            columns = Describe(connection, input);
+        }
+        catch (DuckDBException ex)
+        {
+            throw new ModelDockException(
+                ErrorKind.InvalidInput, $"The entity rows cannot be read: {SourceFailure.Summary(ex, entities.Path is { } file ? [file] : [])}", ex);
+        }
+
         if (!columns.Contains(EntityTable.TimestampColumn))
         {
             throw ModelDockException.InvalidInput(
@@ -46,7 +56,9 @@ internal static class EntityLoader
         catch (DuckDBException ex)
         {
             throw new ModelDockException(
-                ErrorKind.InvalidInput, $"The entity rows' '{EntityTable.TimestampColumn}' column is not a timestamp: {ex.Message}", ex);
+                ErrorKind.InvalidInput,
+                $"The entity rows' '{EntityTable.TimestampColumn}' column is not a timestamp: {SourceFailure.Summary(ex, entities.Path is { } file ? [file] : [])}",
+                ex);
         }
 
         return columns;
@@ -65,21 +77,14 @@ internal static class EntityLoader
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"DESCRIBE SELECT * FROM {relation}";
-        try
+        using var reader = command.ExecuteReader();
+        var columns = new List<string>();
+        while (reader.Read())
         {
-            using var reader = command.ExecuteReader();
-            var columns = new List<string>();
-            while (reader.Read())
-            {
-                columns.Add(reader.GetString(0));
-            }
+            columns.Add(reader.GetString(0));
+        }
 
-            return columns;
-        }
-        catch (DuckDBException ex)
-        {
-            throw new ModelDockException(ErrorKind.InvalidInput, $"Cannot read {relation}: {ex.Message}", ex);
-        }
+        return columns;
     }
 
     public static void Execute(DuckDBConnection connection, string sql)

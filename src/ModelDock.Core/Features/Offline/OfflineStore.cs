@@ -25,18 +25,27 @@ internal sealed class OfflineStore(string dataDir)
         var query = Prepare(connection, entities, request, progress, cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = query;
-        using var reader = command.ExecuteReader();
-        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
         var rows = new List<object?[]>();
-        while (reader.Read())
+        string[] columns;
+        try
         {
-            var row = new object?[columns.Length];
-            for (var i = 0; i < row.Length; i++)
+            using var reader = command.ExecuteReader();
+            columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+            while (reader.Read())
             {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
+                var row = new object?[columns.Length];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
 
-            rows.Add(row);
+                rows.Add(row);
+            }
+        }
+        catch (DuckDBException ex)
+        {
+            // Every input was read and typed by now; what fails here is ModelDock's own SQL.
+            throw SourceFailure.Internal("Assembling the retrieved features", ex, []);
         }
 
         progress?.Report(new RetrievalProgress("done", 1, 1));
@@ -68,7 +77,20 @@ internal sealed class OfflineStore(string dataDir)
         var query = Prepare(connection, entities, request, progress, cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = $"COPY ({query}) TO {Sql.Literal(outputPath)} (FORMAT {format})";
-        var rows = command.ExecuteNonQuery();
+        int rows;
+        try
+        {
+            rows = command.ExecuteNonQuery();
+        }
+        catch (DuckDBException ex) when (SourceFailure.IsDataError(ex))
+        {
+            throw new ModelDockException(ErrorKind.InvalidInput, $"Cannot write '{outputPath}': {SourceFailure.Summary(ex, [])}", ex);
+        }
+        catch (DuckDBException ex)
+        {
+            throw SourceFailure.Internal($"Writing '{outputPath}'", ex, []);
+        }
+
         progress?.Report(new RetrievalProgress("done", 1, 1));
         return rows;
     }
@@ -111,6 +133,15 @@ internal sealed class OfflineStore(string dataDir)
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SET TimeZone = 'UTC'";
+        command.ExecuteNonQuery();
+
+        // The per-(keys, event timestamp) dedup is QUALIFY row_number() = 1. DuckDB 1.5's top_n_window_elimination
+        // rewrites that into an arg_max aggregate, which fails over read_csv with a two-sided timestamp filter
+        // (INTERNAL Error: Failed to cast expression to type). Without the rewrite every format runs the same plan.
+        // The window costs a sort per row; the aggregate a hash entry per (keys, timestamp) group, so the window is
+        // the cheaper one when such groups are mostly single rows, which is the usual source. Materializing the
+        // pruned rows first would avoid the bug too, at the price of writing every row once more.
+        command.CommandText = "SET disabled_optimizers = 'top_n_window_elimination'";
         command.ExecuteNonQuery();
         return connection;
     }

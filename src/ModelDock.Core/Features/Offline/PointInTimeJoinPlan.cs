@@ -76,34 +76,41 @@ internal sealed class PointInTimeJoinPlan
     {
         var join = Views[index];
         var source = join.Source;
-        var files = new List<string> { _request.Repository.GetSourcePath(source) };
-        if (!File.Exists(files[0]))
+        var file = _request.Repository.GetSourcePath(source);
+        if (!File.Exists(file))
         {
-            throw ModelDockException.InvalidInput($"Source '{source.Name}' of feature view '{join.View.Name}' points at '{files[0]}', which does not exist.");
+            throw ModelDockException.InvalidInput($"Source '{source.Name}' of feature view '{join.View.Name}' points at '{source.Path}', which does not exist.");
         }
 
         var pushedFolder = _store.GetPushedFolder(source.Name);
         var pushed = Directory.Exists(pushedFolder)
             ? Directory.GetFiles(pushedFolder, "*.parquet").Order(StringComparer.Ordinal).ToArray()
             : [];
-        var relations = new List<string> { Sql.ReadFiles(files) };
+        var relations = new List<SourceRelation> { SourceRelation.SourceFile(source, file) };
         if (pushed.Length > 0)
         {
-            relations.Add(Sql.ReadFiles(pushed));
+            relations.Add(SourceRelation.Pushed(pushed));
         }
 
-        var needed = join.JoinKeys.Select(k => k.Name)
-            .Append(source.TimestampField)
-            .Concat(source.CreatedTimestampColumn is { } created ? [created] : [])
-            .Concat(join.Features.Select(f => f.Field.Name))
-            .ToArray();
+        var needed = Columns(join);
         foreach (var relation in relations)
         {
-            var columns = EntityLoader.Describe(connection, relation).ToHashSet(StringComparer.Ordinal);
-            foreach (var missing in needed.Where(c => !columns.Contains(c)))
+            IReadOnlyList<string> described;
+            try
+            {
+                described = EntityLoader.Describe(connection, relation.Sql);
+            }
+            catch (DuckDBException ex)
+            {
+                throw SourceFailure.Explain(connection, ex, source.Name, join.View.Name, [relation], []);
+            }
+
+            var columns = described.ToHashSet(StringComparer.Ordinal);
+            foreach (var missing in needed.Where(c => !columns.Contains(c.Name)))
             {
                 throw ModelDockException.InvalidInput(
-                    $"Source '{source.Name}' ({relation}) has no column '{missing}', needed by feature view '{join.View.Name}'.");
+                    $"Source '{source.Name}' of feature view '{join.View.Name}', {relation.Description}: has no column '{missing.Name}', " +
+                    $"which {missing.DeclaredBy} needs; columns are: {string.Join(", ", described)}.");
             }
         }
 
@@ -112,21 +119,29 @@ internal sealed class PointInTimeJoinPlan
             .Append($"CAST({Sql.Identifier(source.TimestampField)} AS TIMESTAMP) AS __ts")
             .Concat(source.CreatedTimestampColumn is { } createdColumn ? [$"CAST({Sql.Identifier(createdColumn)} AS TIMESTAMP) AS __created"] : [])
             .Concat(join.Features.Select((f, i) => $"CAST({Sql.Identifier(f.Field.Name)} AS {Sql.TypeName(f.Field.Dtype)}) AS __f{i}")));
-        var union = string.Join(" UNION ALL ", relations.Select(r => $"SELECT {projection} FROM {r}"));
+        var union = string.Join(" UNION ALL ", relations.Select(r => $"SELECT {projection} FROM {r.Sql}"));
         var prune = new List<string> { maxTs is null ? "false" : $"__ts <= {TimestampLiteral(maxTs.Value)}" };
         if (join.View.HasTtl && minTs is not null)
         {
             prune.Add($"__ts >= {TimestampLiteral(minTs.Value)} - {Interval(join.View.Ttl)}");
         }
 
+        // The window runs as written: OfflineStore.OpenConnection disables DuckDB's rewrite of it (see there).
         var keyList = string.Join(", ", join.JoinKeys.Select(k => Sql.Identifier(k.Name)).Append("__ts"));
         var dedup = source.CreatedTimestampColumn is null
             ? string.Empty
             : $"QUALIFY row_number() OVER (PARTITION BY {keyList} ORDER BY __created DESC NULLS LAST) = 1";
-        Run(connection, join, $"""
-            CREATE TEMP TABLE {featureTable} AS
-            SELECT * FROM ({union}) WHERE {string.Join(" AND ", prune)} {dedup}
-            """);
+        try
+        {
+            EntityLoader.Execute(connection, $"""
+                CREATE TEMP TABLE {featureTable} AS
+                SELECT * FROM ({union}) WHERE {string.Join(" AND ", prune)} {dedup}
+                """);
+        }
+        catch (DuckDBException ex)
+        {
+            throw SourceFailure.Explain(connection, ex, source.Name, join.View.Name, relations, needed);
+        }
 
         var on = string.Join(" AND ", join.JoinKeys
             .Select(k => $"CAST(e.{Sql.Identifier(k.Name)} AS {Sql.TypeName(k.ValueType)}) = f.{Sql.Identifier(k.Name)}")
@@ -134,11 +149,27 @@ internal sealed class PointInTimeJoinPlan
         var outputs = string.Join(", ", join.Features.Select((f, i) => join.View.HasTtl
             ? $"CASE WHEN f.__ts >= e.{EntityLoader.TimestampColumn} - {Interval(join.View.Ttl)} THEN f.__f{i} END AS {Sql.Identifier(f.Output)}"
             : $"f.__f{i} AS {Sql.Identifier(f.Output)}"));
-        Run(connection, join, $"""
-            CREATE TEMP TABLE __joined_{index} AS
-            SELECT e.{EntityLoader.RowColumn}, {outputs}
-            FROM {EntityLoader.Table} e ASOF LEFT JOIN {featureTable} f ON {on}
-            """);
+        try
+        {
+            EntityLoader.Execute(connection, $"""
+                CREATE TEMP TABLE __joined_{index} AS
+                SELECT e.{EntityLoader.RowColumn}, {outputs}
+                FROM {EntityLoader.Table} e ASOF LEFT JOIN {featureTable} f ON {on}
+                """);
+        }
+        catch (DuckDBException ex) when (SourceFailure.IsDataError(ex))
+        {
+            // The source rows are typed by now; only the entity rows' join keys are cast here.
+            throw new ModelDockException(
+                ErrorKind.InvalidInput,
+                $"The entity rows' join keys of feature view '{join.View.Name}' do not convert to their value types: {SourceFailure.Summary(ex, [])}",
+                ex);
+        }
+        catch (DuckDBException ex)
+        {
+            throw SourceFailure.Internal($"Joining feature view '{join.View.Name}'", ex, []);
+        }
+
         EntityLoader.Execute(connection, $"DROP TABLE {featureTable}");
     }
 
@@ -158,19 +189,21 @@ internal sealed class PointInTimeJoinPlan
         return $"SELECT {string.Join(", ", ordered.Prepend(selects[0]))} FROM {EntityLoader.Table} e {string.Join(" ", joins)} ORDER BY e.{EntityLoader.RowColumn}";
     }
 
-    private static void Run(DuckDBConnection connection, ViewJoin join, string sql)
+    /// <summary>The source columns a view reads, each with the type its definition declares.</summary>
+    private static List<SourceColumn> Columns(ViewJoin join)
     {
-        try
+        var view = $"feature view '{join.View.Name}'";
+        var columns = join.JoinKeys
+            .Select(k => new SourceColumn(k.Name, Sql.TypeName(k.ValueType), $"join key '{k.Name}' of {view}"))
+            .Append(new SourceColumn(join.Source.TimestampField, "TIMESTAMP", $"the timestamp_field of source '{join.Source.Name}'"))
+            .ToList();
+        if (join.Source.CreatedTimestampColumn is { } created)
         {
-            EntityLoader.Execute(connection, sql);
+            columns.Add(new SourceColumn(created, "TIMESTAMP", $"the created_timestamp_column of source '{join.Source.Name}'"));
         }
-        catch (DuckDBException ex)
-        {
-            throw new ModelDockException(
-                ErrorKind.InvalidInput,
-                $"Reading source '{join.Source.Name}' for feature view '{join.View.Name}' failed: {ex.Message}",
-                ex);
-        }
+
+        columns.AddRange(join.Features.Select(f => new SourceColumn(f.Field.Name, Sql.TypeName(f.Field.Dtype), $"feature '{f.Field.Name}' of {view}")));
+        return columns;
     }
 
     private static string TimestampLiteral(DateTime value) =>
