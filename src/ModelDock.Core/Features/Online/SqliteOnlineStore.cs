@@ -10,7 +10,7 @@ namespace ModelDock.Features.Online;
 /// mode with full sync so an acknowledged write survives a crash and readers never wait for the writer.
 /// SQLite rather than an in-memory map snapshotted to disk: a snapshot loses the writes since the last one,
 /// and the CLI materializes from another process while the server reads, which a private map cannot see.
-/// A read is one statement whatever the number of keys and views.
+/// A read is one statement per 256 keys, whatever the number of views.
 /// </summary>
 internal sealed class SqliteOnlineStore : IOnlineStore
 {
