@@ -11,6 +11,7 @@ const string Usage =
     benchmarks:
       features-history <work-dir> <entity-rows> <source-rows> <keys>
       features-online [--redis host:port] [--seconds N]
+      features-online-reads [--redis host:port] [--seconds N]
       serving [options below]
       overload [options below]
     """;
@@ -26,6 +27,8 @@ try
     {
         case ["features-online", .. var onlineArgs]:
             return await OnlineRetrievalBenchmark.RunAsync(onlineArgs);
+        case ["features-online-reads", .. var readArgs]:
+            return await OnlineReadPathBenchmark.RunAsync(readArgs);
         case ["serving", ..]:
             return await ServingBenchmark.RunAsync(ServingOptions.Parse(args[1..]));
         case ["overload", ..]:

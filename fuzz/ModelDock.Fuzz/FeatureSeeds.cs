@@ -3,6 +3,9 @@ namespace ModelDock.Fuzz;
 /// <summary>The feature repository the fuzz host serves, and valid bodies for its routes: the seeds that mutations start from.</summary>
 internal static class FeatureSeeds
 {
+    /// <summary>The fuzz host's entity row limit; one seed asks for one row more.</summary>
+    public const int MaxEntityRows = 8;
+
     public const string RepositoryYaml = """
         entities:
           - name: driver
@@ -64,5 +67,6 @@ internal static class FeatureSeeds
         """{"features": ["driver_stats:conv_rate", "driver_stats:trips"], "entities": {"driver_id": [7, 8, 1001]}}""",
         """{"feature_service": "driver_model_v1", "entities": {"driver_id": [7]}, "full_feature_names": true}""",
         """{"features": ["customer_stats:segment", "customer_stats:spend"], "entities": {"customer_id": ["a", "zzz"]}}""",
+        """{"features": ["driver_stats:trips"], "entities": {"driver_id": [1, 2, 3, 4, 5, 6, 7, 8, 9]}}""",
     ];
 }

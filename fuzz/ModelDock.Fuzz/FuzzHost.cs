@@ -86,7 +86,8 @@ internal sealed class FuzzHost : IAsyncDisposable
                 builder.Services.AddModelDock().AddModelRepository(r => r.RepositoryPath = repository).AddRegistryEndpoints(r => r.DataDir = data);
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(errorLogs);
-                builder.Services.AddFeatureServing(features, store, featureFolder);
+                // A small row limit, so mutations that grow an entity list cross it, and the row cache, so reads race pushes through it.
+                builder.Services.AddFeatureServing(features, store, featureFolder, o => (o.MaxEntityRows, o.RowCacheMaxAge) = (FeatureSeeds.MaxEntityRows, TimeSpan.FromSeconds(1)));
             },
             app => app.MapFeatureRoutes());
         await host.StartAsync();

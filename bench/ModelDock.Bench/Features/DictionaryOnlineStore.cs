@@ -34,7 +34,7 @@ internal sealed class DictionaryOnlineStore : IOnlineStore
             {
                 if (_rows.TryGetValue((keys[i], plan.Views[v].View), out var row))
                 {
-                    OnlineRowCodec.DecodeInto(row, result, i, v);
+                    result.SetRow(i, v, row);
                 }
             }
         }

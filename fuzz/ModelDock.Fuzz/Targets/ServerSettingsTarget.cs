@@ -2,7 +2,10 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Features.Definitions;
+using ModelDock.Features.Online;
 using ModelDock.Fuzz.Engine;
+using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
 
 namespace ModelDock.Fuzz.Targets;
@@ -25,7 +28,8 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
             "Metrics": {"Enabled": true, "AspNetCore": false},
             "Otlp": {"Endpoint": "http://127.0.0.1:4317", "Protocol": "grpc"},
             "AzureMonitor": {"ConnectionString": "InstrumentationKey=00000000-0000-0000-0000-000000000000"},
-            "PayloadLog": {"DefaultSampleRate": 0, "Models": {"mlp": {"SampleRate": 5}}, "MaxBufferedRecords": 100, "RollInterval": "00:01:00"}
+            "PayloadLog": {"DefaultSampleRate": 0, "Models": {"mlp": {"SampleRate": 5}}, "MaxBufferedRecords": 100, "RollInterval": "00:01:00"},
+            "Features": {"MaxEntityRows": 10000, "RowCacheMaxAge": "00:00:01", "RowCacheCapacity": 100000}
           }
         }
         """;
@@ -50,6 +54,7 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
     public async Task<Outcome> RunAsync(FuzzInput input, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("modeldock-fuzz-settings-");
+        var store = SqliteOnlineStore.Open(Path.Combine(folder.FullName, "online.db"));
         try
         {
             await File.WriteAllBytesAsync(Path.Combine(folder.FullName, "appsettings.json"), input.Body, cancellationToken);
@@ -58,6 +63,7 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
                 {
                     builder.Logging.ClearProviders();
                     builder.Services.AddModelDock().AddModelRepository().AddPayloadLog(payloads => payloads.DataDir = folder.FullName);
+                    builder.Services.AddFeatureServing(new FeatureRepository(folder.FullName, [], [], [], []), store, folder.FullName);
                 },
                 contentRoot: folder.FullName);
             return new Outcome("valid");
@@ -68,6 +74,8 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
         }
         finally
         {
+            // The host disposes the store once built; a host that failed to build never took it.
+            await store.DisposeAsync();
             folder.Delete(recursive: true);
         }
     }

@@ -7,12 +7,26 @@ namespace ModelDock.Redis.Features;
 
 /// <summary>
 /// The Redis online store, laid out as Feast does: one hash per entity key, one field per feature view
-/// holding the encoded row (timestamps first). Reads send one HMGET per key in a single pipeline flush,
-/// so a request costs one round trip. Writes go through a script that keeps the stored row when it is
-/// newer, so last-write-wins holds even with concurrent writers.
+/// holding the encoded row (timestamps first). A read is one script call per <see cref="KeysPerCommand"/>
+/// keys (an HMGET per key inside Redis), all sent in one pipeline flush, so a request costs one round trip.
+/// Writes go through a script that keeps the stored row when it is newer, so last-write-wins holds even with
+/// concurrent writers.
 /// </summary>
 public sealed class RedisOnlineStore : IOnlineStore
 {
+    // One HMGET command per key cost the client a task, a message and a reply object each, which was most of a
+    // 200-key read; one script call answers many keys with one reply. Bounded so one call never holds Redis's
+    // single thread for long.
+    private const int KeysPerCommand = 1_000;
+
+    private const string ReadScript = """
+        local rows = {}
+        for i, key in ipairs(KEYS) do
+            rows[i] = redis.call('HMGET', key, unpack(ARGV))
+        end
+        return rows
+        """;
+
     // Rows start with fixed-width decimal ticks (event, then created), so comparing those bytes as text orders rows by time.
     private static readonly string WriteScript = $"""
         local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -25,14 +39,14 @@ public sealed class RedisOnlineStore : IOnlineStore
 
     private readonly ConnectionMultiplexer _connection;
     private readonly byte[] _prefix;
-    private readonly string _endpoint;
+    private readonly TimeSpan _commandTimeout;
     private long _roundTrips;
 
     private RedisOnlineStore(ConnectionMultiplexer connection, RedisOnlineStoreOptions options)
     {
         _connection = connection;
         _prefix = Encoding.UTF8.GetBytes(options.KeyPrefix);
-        _endpoint = options.Configuration;
+        _commandTimeout = options.CommandTimeout;
     }
 
     public string Name => "redis";
@@ -118,24 +132,36 @@ public sealed class RedisOnlineStore : IOnlineStore
         }
 
         var database = _connection.GetDatabase();
-        var pending = new Task<RedisValue[]>[keys.Count];
+        var pending = new Task<RedisResult>[(keys.Count + KeysPerCommand - 1) / KeysPerCommand];
         try
         {
             // Issuing every command before awaiting any lets the multiplexer write them in one flush.
-            for (var i = 0; i < keys.Count; i++)
+            for (var c = 0; c < pending.Length; c++)
             {
-                pending[i] = database.HashGetAsync(KeyOf(keys[i]), fields);
+                var start = c * KeysPerCommand;
+                var redisKeys = new RedisKey[Math.Min(KeysPerCommand, keys.Count - start)];
+                for (var i = 0; i < redisKeys.Length; i++)
+                {
+                    redisKeys[i] = KeyOf(keys[start + i]);
+                }
+
+                pending[c] = database.ScriptEvaluateAsync(ReadScript, redisKeys, fields);
             }
 
             Interlocked.Increment(ref _roundTrips);
-            for (var i = 0; i < pending.Length; i++)
+            for (var c = 0; c < pending.Length; c++)
             {
-                var rows = await pending[i].ConfigureAwait(false);
-                for (var v = 0; v < rows.Length; v++)
+                var entities = (RedisResult[])(await pending[c].ConfigureAwait(false))!;
+                for (var i = 0; i < entities.Length; i++)
                 {
-                    if (!rows[v].IsNull)
+                    var rows = (RedisResult[])entities[i]!;
+                    for (var v = 0; v < rows.Length; v++)
                     {
-                        OnlineRowCodec.DecodeInto(((ReadOnlyMemory<byte>)rows[v]).Span, result, i, v);
+                        var row = (RedisValue)rows[v];
+                        if (!row.IsNull)
+                        {
+                            result.SetRow((c * KeysPerCommand) + i, v, ((ReadOnlyMemory<byte>)row).Span);
+                        }
                     }
                 }
             }
@@ -154,7 +180,8 @@ public sealed class RedisOnlineStore : IOnlineStore
         try
         {
             var latency = await _connection.GetDatabase().PingAsync().ConfigureAwait(false);
-            return OnlineStoreHealth.Healthy($"redis at {_endpoint} answered in {latency.TotalMilliseconds:0.###} ms");
+            // The configuration string can hold a password, and the health endpoint answers anyone: no address here.
+            return OnlineStoreHealth.Healthy($"redis answered in {latency.TotalMilliseconds:0.###} ms");
         }
         catch (Exception e) when (IsConnectionFailure(e))
         {
@@ -179,8 +206,16 @@ public sealed class RedisOnlineStore : IOnlineStore
         }
     }
 
-    private ModelDockException Unreachable(Exception e) =>
-        new(ErrorKind.Unavailable, $"online store 'redis' is unreachable: {e.Message}", e);
+    /// <summary>
+    /// Clients see this message (503 and the health endpoint), so it says what failed without the client library's
+    /// text, which carries the server's address, the machine's name and connection internals; the exception keeps it.
+    /// </summary>
+    private ModelDockException Unreachable(Exception e) => new(ErrorKind.Unavailable, e switch
+    {
+        RedisTimeoutException => $"online store 'redis' is unreachable: no answer within {_commandTimeout.TotalMilliseconds:0} ms.",
+        RedisConnectionException connection => $"online store 'redis' is unreachable: no connection ({connection.FailureType}).",
+        _ => "online store 'redis' is unreachable: the connection is closed.",
+    }, e);
 
     private RedisKey KeyOf(EntityKey key)
     {

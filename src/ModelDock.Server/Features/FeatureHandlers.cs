@@ -31,7 +31,7 @@ public static class FeatureHandlers
         var features = endpoints.MapGroup(string.Empty).RequireAuthorization(AccessPolicies.Inference);
         features.MapPost("/get-online-features", context => Handle(context, async (root, ct) =>
         {
-            var response = await online.GetOnlineFeaturesAsync(Read(root, FeatureJson.ReadOnlineRequest), ct).ConfigureAwait(false);
+            var response = await online.GetOnlineFeaturesAsync(Read(root, r => FeatureJson.ReadOnlineRequest(r, online.MaxEntityRows)), ct).ConfigureAwait(false);
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
             FeatureJson.WriteOnlineResponse(writer, response);

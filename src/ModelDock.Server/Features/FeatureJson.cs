@@ -8,7 +8,8 @@ namespace ModelDock.Server.Features;
 /// <summary>Feast's JSON bodies to and from the in-process request types.</summary>
 internal static class FeatureJson
 {
-    public static OnlineFeaturesRequest ReadOnlineRequest(JsonElement root)
+    /// <summary>Refuses more than <paramref name="maxEntityRows"/> rows before allocating anything per row.</summary>
+    public static OnlineFeaturesRequest ReadOnlineRequest(JsonElement root, int maxEntityRows)
     {
         RequireObject(root, "The request body");
         var features = root.TryGetProperty("features", out var f) && f.ValueKind != JsonValueKind.Null ? f : default;
@@ -18,7 +19,7 @@ internal static class FeatureJson
             throw ModelDockException.InvalidInput("The request has no 'entities': give an object mapping each join key to a list of values.");
         }
 
-        var columns = ReadColumns(entities, "entities");
+        var columns = ReadColumns(entities, "entities", maxEntityRows);
         var full = root.TryGetProperty("full_feature_names", out var ffn) && ReadBool(ffn, "full_feature_names");
         var hasFeatures = features.ValueKind == JsonValueKind.Array && features.GetArrayLength() > 0;
         return (hasFeatures, service.ValueKind) switch
@@ -56,7 +57,7 @@ internal static class FeatureJson
             "online_and_offline" => PushTarget.OnlineAndOffline,
             _ => throw ModelDockException.InvalidInput($"'to' is '{to}'; expected 'online', 'offline' or 'online_and_offline'."),
         };
-        return new PushRequest(source, view, ReadColumns(df, "df"), target);
+        return new PushRequest(source, view, ReadColumns(df, "df", int.MaxValue), target);
     }
 
     public static void WriteOnlineResponse(Utf8JsonWriter writer, OnlineFeaturesResponse response)
@@ -160,7 +161,7 @@ internal static class FeatureJson
         }
     }
 
-    private static ValueColumn[] ReadColumns(JsonElement element, string what)
+    private static ValueColumn[] ReadColumns(JsonElement element, string what, int maxRows)
     {
         RequireObject(element, $"'{what}'");
         var columns = new List<ValueColumn>();
@@ -171,7 +172,15 @@ internal static class FeatureJson
                 throw ModelDockException.InvalidInput($"'{what}.{property.Name}' must be a list of values.");
             }
 
-            var values = new FeatureValue[property.Value.GetArrayLength()];
+            // The parsed document knows each array's length: a body of a million keys is refused here, before a
+            // value per key exists.
+            var length = property.Value.GetArrayLength();
+            if (length > maxRows)
+            {
+                throw OnlineFeatureService.TooManyEntityRows(length, maxRows);
+            }
+
+            var values = new FeatureValue[length];
             var i = 0;
             foreach (var item in property.Value.EnumerateArray())
             {

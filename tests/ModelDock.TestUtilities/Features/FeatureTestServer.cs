@@ -27,14 +27,15 @@ public sealed class FeatureTestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<FeatureTestServer> StartAsync(FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time)
+    public static async Task<FeatureTestServer> StartAsync(
+        FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time, Action<OnlineFeatureOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(time);
         builder.Services.AddModelDock();
-        builder.Services.AddFeatureServing(repository, store, dataDir);
+        builder.Services.AddFeatureServing(repository, store, dataDir, configure);
         var app = builder.Build();
         app.UseModelDock();
         FeatureHandlers.Map(app);

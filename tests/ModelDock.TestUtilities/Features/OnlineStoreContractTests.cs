@@ -161,6 +161,34 @@ public abstract class OnlineStoreContractTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Found by a user: 100,000 keys in one read exceeded SQLite's limit of variables per statement.</summary>
+    [Fact]
+    public async Task Read_HundredThousandKeys_EveryKeyGetsItsOwnRow()
+    {
+        await using var store = await Open();
+        if (store is null)
+        {
+            return;
+        }
+
+        const int keys = 100_000;
+        OnlineWriteRow[] rows = [.. Enumerable.Range(0, keys).Select(i => Row(Key(i), i * 3L, T0))];
+        await store.WriteAsync("stats", Stats, rows, default);
+
+        var result = await store.ReadAsync([.. Enumerable.Range(0, keys + 10).Select(i => Key(keys + 9 - i))], StatsPlan, default);
+
+        Assert.Equal(keys + 10, result.EntityCount);
+        for (var i = 0; i < keys + 10; i++)
+        {
+            var id = keys + 9 - i;
+            Assert.Equal(id < keys, result.IsFound(i, 0));
+            if (id < keys)
+            {
+                Assert.Equal(id * 3L, result.GetValue(i, 0).AsInt64());
+            }
+        }
+    }
+
     [Fact]
     public async Task Read_MissingKeyAndView_ReportsNotFoundInRequestOrder()
     {

@@ -14,31 +14,42 @@ namespace ModelDock.Features.Online;
 public sealed class OnlineFeatureService
 {
     private const int MaxCachedFeatureSets = 1024;
-    private static readonly long EpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
 
     private readonly TimeProvider _time;
     private readonly FeatureMetrics? _metrics;
     private readonly ConcurrentDictionary<FeatureSetKey, ResolvedFeatureSet> _resolved = new();
 
     public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time)
-        : this(repository, store, time, null)
+        : this(repository, store, time, new OnlineFeatureOptions(), null)
     {
     }
 
-    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, FeatureMetrics? metrics)
+    /// <summary>Applies <paramref name="options"/>' entity row limit; the row cache is the store's (<see cref="CachedOnlineStore"/>).</summary>
+    public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, OnlineFeatureOptions options)
+        : this(repository, store, time, options, null)
+    {
+    }
+
+    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, OnlineFeatureOptions options, FeatureMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         Repository = repository;
         Store = store;
         _time = time;
         _metrics = metrics;
+        MaxEntityRows = options.MaxEntityRows;
     }
 
     public FeatureRepository Repository { get; }
 
     public IOnlineStore Store { get; }
+
+    /// <summary>Entity rows one request may ask for (<see cref="OnlineFeatureOptions.MaxEntityRows"/>).</summary>
+    public int MaxEntityRows { get; }
 
     /// <summary>
     /// Reads the features for every entity row. Unknown features or services, missing or mistyped join keys
@@ -69,8 +80,8 @@ public sealed class OnlineFeatureService
 
     private async ValueTask<OnlineFeaturesResponse> ReadAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken)
     {
-        var set = Resolve(request);
         var rows = CountRows(request.Entities);
+        var set = Resolve(request);
         var results = new OnlineReadResult[set.Groups.Count];
         using (var span = Spans.StartFeatures(rows))
         {
@@ -91,59 +102,30 @@ public sealed class OnlineFeatureService
         }
 
         var names = new string[request.Entities.Count + set.Features.Count];
-        for (var c = 0; c < request.Entities.Count; c++)
+        var joinKeys = new FeatureValue[request.Entities.Count][];
+        for (var c = 0; c < joinKeys.Length; c++)
         {
             names[c] = request.Entities[c].Name;
+
+            // Copied: the answer must not change when the caller reuses its lists.
+            joinKeys[c] = [.. request.Entities[c].Values];
         }
 
         for (var f = 0; f < set.Features.Count; f++)
         {
-            names[request.Entities.Count + f] = set.Features[f].Name;
+            names[joinKeys.Length + f] = set.Features[f].Name;
         }
 
-        var response = new OnlineFeaturesResponse(names, request.Entities.Count, rows);
-        for (var c = 0; c < request.Entities.Count; c++)
-        {
-            var values = request.Entities[c].Values;
-            for (var r = 0; r < rows; r++)
-            {
-                response.Set(c, r, values[r], values[r].IsNull ? FeatureStatus.NullValue : FeatureStatus.Present, EpochTicks);
-            }
-        }
-
-        var nowTicks = _time.GetUtcNow().UtcTicks;
-        for (var f = 0; f < set.Features.Count; f++)
-        {
-            var feature = set.Features[f];
-            var result = results[feature.Group];
-            var column = request.Entities.Count + f;
-            for (var r = 0; r < rows; r++)
-            {
-                if (!result.IsFound(r, feature.Column))
-                {
-                    response.Set(column, r, FeatureValue.Null, FeatureStatus.NotFound, EpochTicks);
-                    continue;
-                }
-
-                var eventTicks = result.GetEventTimestamp(r, feature.View)!.Value.UtcTicks;
-                var value = result.GetValue(r, feature.Column);
-                if (feature.TtlTicks > 0 && eventTicks < nowTicks - feature.TtlTicks)
-                {
-                    response.Set(column, r, FeatureValue.Null, FeatureStatus.OutsideMaxAge, eventTicks);
-                }
-                else
-                {
-                    response.Set(column, r, value, value.IsNull ? FeatureStatus.NullValue : FeatureStatus.Present, eventTicks);
-                }
-            }
-        }
-
-        return response;
+        return new OnlineFeaturesResponse(names, joinKeys, rows, results, set.Features, _time.GetUtcNow().UtcTicks);
     }
+
+    /// <summary>The one answer to a request over the entity row limit, whether it is found in JSON or in process.</summary>
+    internal static ModelDockException TooManyEntityRows(long rows, int limit) => ModelDockException.InvalidInput(
+        $"The request has {rows} entity rows; at most {limit} are served per request (ModelDock:Features:MaxEntityRows). Split it into smaller requests.");
 
     public ValueTask<OnlineStoreHealth> CheckHealthAsync(CancellationToken cancellationToken) => Store.CheckHealthAsync(cancellationToken);
 
-    private static int CountRows(IReadOnlyList<ValueColumn> entities)
+    private int CountRows(IReadOnlyList<ValueColumn> entities)
     {
         if (entities.Count == 0)
         {
@@ -151,6 +133,11 @@ public sealed class OnlineFeatureService
         }
 
         var rows = entities[0].Values.Count;
+        if (rows > MaxEntityRows)
+        {
+            throw TooManyEntityRows(rows, MaxEntityRows);
+        }
+
         foreach (var column in entities)
         {
             if (column.Values.Count != rows)

@@ -4,21 +4,29 @@ namespace ModelDock.Features.Online;
 /// Column-major online features as Feast returns them: the request's join keys first, then each feature,
 /// each column holding one value, status and event timestamp per entity row.
 /// </summary>
+/// <remarks>
+/// Cells are worked out when asked for, from the shared rows of the store reads and the clock reading taken
+/// when the request was served, so an answer of thousands of values costs no copy of them.
+/// </remarks>
 public sealed class OnlineFeaturesResponse
 {
-    private readonly FeatureValue[] _values;
-    private readonly FeatureStatus[] _statuses;
-    private readonly long[] _eventTicks;
+    private static readonly long EpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
 
-    internal OnlineFeaturesResponse(IReadOnlyList<string> featureNames, int joinKeyCount, int rowCount)
+    private readonly FeatureValue[][] _joinKeys;
+    private readonly OnlineReadResult[] _results;
+    private readonly IReadOnlyList<OutputFeature> _features;
+    private readonly long _nowTicks;
+
+    internal OnlineFeaturesResponse(
+        IReadOnlyList<string> featureNames, FeatureValue[][] joinKeys, int rowCount, OnlineReadResult[] results, IReadOnlyList<OutputFeature> features, long nowTicks)
     {
         FeatureNames = featureNames;
-        JoinKeyCount = joinKeyCount;
+        JoinKeyCount = joinKeys.Length;
         RowCount = rowCount;
-        var cells = featureNames.Count * rowCount;
-        _values = new FeatureValue[cells];
-        _statuses = new FeatureStatus[cells];
-        _eventTicks = new long[cells];
+        _joinKeys = joinKeys;
+        _results = results;
+        _features = features;
+        _nowTicks = nowTicks;
     }
 
     /// <summary>Output column names: join keys, then features (<c>feature</c> or <c>view__feature</c>).</summary>
@@ -28,18 +36,56 @@ public sealed class OnlineFeaturesResponse
 
     public int RowCount { get; }
 
-    public FeatureValue GetValue(int column, int row) => _values[(column * RowCount) + row];
+    public FeatureValue GetValue(int column, int row)
+    {
+        if (column < JoinKeyCount)
+        {
+            return _joinKeys[column][row];
+        }
 
-    public FeatureStatus GetStatus(int column, int row) => _statuses[(column * RowCount) + row];
+        var status = FeatureCell(column, row, out var value, out _);
+        return status is FeatureStatus.Present ? value : FeatureValue.Null;
+    }
+
+    public FeatureStatus GetStatus(int column, int row)
+    {
+        if (column < JoinKeyCount)
+        {
+            return _joinKeys[column][row].IsNull ? FeatureStatus.NullValue : FeatureStatus.Present;
+        }
+
+        return FeatureCell(column, row, out _, out _);
+    }
 
     /// <summary>When the value was observed; the Unix epoch for join keys and for values not found, as Feast reports them.</summary>
-    public DateTimeOffset GetEventTimestamp(int column, int row) => new(_eventTicks[(column * RowCount) + row], TimeSpan.Zero);
-
-    internal void Set(int column, int row, FeatureValue value, FeatureStatus status, long eventTicks)
+    public DateTimeOffset GetEventTimestamp(int column, int row)
     {
-        var index = (column * RowCount) + row;
-        _values[index] = value;
-        _statuses[index] = status;
-        _eventTicks[index] = eventTicks;
+        if (column < JoinKeyCount)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)RowCount, nameof(row));
+            return DateTimeOffset.UnixEpoch;
+        }
+
+        FeatureCell(column, row, out _, out var eventTicks);
+        return new DateTimeOffset(eventTicks, TimeSpan.Zero);
+    }
+
+    /// <summary>A feature cell: its status, the stored value (withheld by the caller unless present) and its event time.</summary>
+    private FeatureStatus FeatureCell(int column, int row, out FeatureValue value, out long eventTicks)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)RowCount, nameof(row));
+        var feature = _features[column - JoinKeyCount];
+        if (!_results[feature.Group].TryGet(row, feature.Column, out value, out eventTicks))
+        {
+            eventTicks = EpochTicks;
+            return FeatureStatus.NotFound;
+        }
+
+        if (feature.TtlTicks > 0 && eventTicks < _nowTicks - feature.TtlTicks)
+        {
+            return FeatureStatus.OutsideMaxAge;
+        }
+
+        return value.IsNull ? FeatureStatus.NullValue : FeatureStatus.Present;
     }
 }

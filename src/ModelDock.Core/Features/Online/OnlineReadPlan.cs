@@ -16,15 +16,16 @@ public sealed class OnlineReadPlan
 
         Views = views;
         var offsets = new int[views.Count];
-        var offset = 0;
+        var viewOfColumn = new List<int>();
         for (var i = 0; i < views.Count; i++)
         {
-            offsets[i] = offset;
-            offset += views[i].Features.Count;
+            offsets[i] = viewOfColumn.Count;
+            viewOfColumn.AddRange(Enumerable.Repeat(i, views[i].Features.Count));
         }
 
         Offsets = offsets;
-        ColumnCount = offset;
+        ViewOfColumn = [.. viewOfColumn];
+        ColumnCount = viewOfColumn.Count;
     }
 
     public IReadOnlyList<OnlineViewRequest> Views { get; }
@@ -33,6 +34,8 @@ public sealed class OnlineReadPlan
     public IReadOnlyList<int> ColumnOffsets => Offsets;
 
     internal int[] Offsets { get; private init; } = [];
+
+    internal int[] ViewOfColumn { get; private init; } = [];
 
     public int ColumnCount { get; }
 }

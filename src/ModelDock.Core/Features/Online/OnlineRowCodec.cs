@@ -53,47 +53,40 @@ internal static class OnlineRowCodec
 
     public static long ReadCreatedTicks(ReadOnlySpan<byte> row) => ParseTicks(row[TicksDigits..HeaderLength]);
 
-    /// <summary>Copies the requested features of <paramref name="row"/> into the result; features the row lacks stay not found.</summary>
-    public static void DecodeInto(ReadOnlySpan<byte> row, OnlineReadResult result, int entity, int viewIndex)
+    /// <summary>
+    /// Decodes every feature of a stored row. The row shares <paramref name="likely"/> as its layout when its names
+    /// are the same, as they are for every row a view wrote since its last schema change.
+    /// </summary>
+    public static OnlineRow Decode(ReadOnlySpan<byte> row, RowLayout? likely)
     {
-        var view = result.Plan.Views[viewIndex];
-        var wanted = view.Utf8Features;
-        var firstColumn = result.Plan.Offsets[viewIndex];
-        result.SetRow(entity, viewIndex, ReadEventTicks(row));
+        var eventTicks = ReadEventTicks(row);
         var span = row[HeaderLength..];
         int count = BinaryPrimitives.ReadUInt16LittleEndian(span);
         span = span[2..];
+        var values = new FeatureValue[count];
+        var same = likely is not null && likely.Utf8Names.Length == count;
+        var names = same ? null : new byte[count][];
         for (var position = 0; position < count; position++)
         {
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(span);
             var name = span.Slice(2, nameLength);
+            if (same && !name.SequenceEqual(likely!.Utf8Names[position]))
+            {
+                same = false;
+                names = new byte[count][];
+                Array.Copy(likely.Utf8Names, names, position);
+            }
+
+            if (!same)
+            {
+                names![position] = name.ToArray();
+            }
+
             span = span[(2 + nameLength)..];
-            var value = ReadValue(ref span);
-            var column = IndexOf(wanted, name, position);
-            if (column >= 0)
-            {
-                result.SetValue(entity, firstColumn + column, value);
-            }
-        }
-    }
-
-    private static int IndexOf(byte[][] wanted, ReadOnlySpan<byte> name, int likely)
-    {
-        // Requests usually list a view's features in schema order, so the row's position is the first guess.
-        if (likely < wanted.Length && name.SequenceEqual(wanted[likely]))
-        {
-            return likely;
+            values[position] = ReadValue(ref span);
         }
 
-        for (var i = 0; i < wanted.Length; i++)
-        {
-            if (name.SequenceEqual(wanted[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        return new OnlineRow(eventTicks, same ? likely! : new RowLayout(names!), values);
     }
 
     private static long ParseTicks(ReadOnlySpan<byte> digits) =>

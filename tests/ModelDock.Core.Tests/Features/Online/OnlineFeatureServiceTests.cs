@@ -182,6 +182,43 @@ public sealed class OnlineFeatureServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetOnlineFeatures_MoreRowsThanLimit_InvalidInputNamingLimit()
+    {
+        var service = new OnlineFeatureService(_service.Repository, _store, _time, new OnlineFeatureOptions { MaxEntityRows = 3 });
+
+        var atLimit = await service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(["driver_stats:trips"], Drivers(1, 2, 3)), default);
+        var error = await Assert.ThrowsAsync<ModelDockException>(() =>
+            service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(["driver_stats:trips"], Drivers(1, 2, 3, 4)), default).AsTask());
+
+        Assert.Equal(3, atLimit.RowCount);
+        Assert.Equal(ErrorKind.InvalidInput, error.Kind);
+        Assert.Contains("4 entity rows; at most 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxEntityRows", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_InvalidOptions_ThrowsNamingEverySetting()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new OnlineFeatureService(
+            _service.Repository, _store, _time, new OnlineFeatureOptions { MaxEntityRows = 0, RowCacheMaxAge = TimeSpan.FromHours(1), RowCacheCapacity = -1 }));
+
+        Assert.Contains("MaxEntityRows", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RowCacheMaxAge", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RowCacheCapacity", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetOnlineFeatures_CallerChangesEntityValuesAfterwards_AnswerKeepsRequestedKeys()
+    {
+        FeatureValue[] ids = [FeatureValue.FromInt64(1), FeatureValue.FromInt64(2)];
+        var response = await _service.GetOnlineFeaturesAsync(OnlineFeaturesRequest.ForFeatures(["driver_stats:trips"], [new ValueColumn("driver_id", ids)]), default);
+
+        ids[0] = FeatureValue.FromInt64(99);
+
+        Assert.Equal(1, response.GetValue(0, 0).AsInt64());
+    }
+
+    [Fact]
     public async Task GetOnlineFeatures_CallerReusesAndChangesItsFeatureList_EachRequestGetsItsOwnFeatures()
     {
         var features = new List<string> { "driver_stats:trips" };
