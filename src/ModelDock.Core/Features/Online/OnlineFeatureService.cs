@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
+using ModelDock.Features.Registry;
 using ModelDock.Observability;
 
 namespace ModelDock.Features.Online;
@@ -18,14 +19,16 @@ public sealed class OnlineFeatureService
 
     private readonly TimeProvider _time;
     private readonly FeatureMetrics? _metrics;
+    private readonly FeatureRegistry? _registry;
     private readonly ConcurrentDictionary<FeatureSetKey, ResolvedFeatureSet> _resolved = new();
 
     public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time)
-        : this(repository, store, time, null)
+        : this(repository, store, time, null, null)
     {
     }
 
-    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, FeatureMetrics? metrics)
+    /// <param name="registry">Where <c>service:version</c> is looked up; without one only unversioned names are served.</param>
+    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, FeatureMetrics? metrics, FeatureRegistry? registry)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(store);
@@ -34,6 +37,7 @@ public sealed class OnlineFeatureService
         Store = store;
         _time = time;
         _metrics = metrics;
+        _registry = registry;
     }
 
     public FeatureRepository Repository { get; }
@@ -42,8 +46,8 @@ public sealed class OnlineFeatureService
 
     /// <summary>
     /// Reads the features for every entity row. Unknown features or services, missing or mistyped join keys
-    /// and ragged entity columns are <see cref="ErrorKind.InvalidInput"/>; an unreachable store is
-    /// <see cref="ErrorKind.Unavailable"/>.
+    /// and ragged entity columns are <see cref="ErrorKind.InvalidInput"/>; an unknown <c>service:version</c> is
+    /// <see cref="ErrorKind.NotFound"/>; an unreachable store is <see cref="ErrorKind.Unavailable"/>.
     /// </summary>
     public async ValueTask<OnlineFeaturesResponse> GetOnlineFeaturesAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken)
     {
@@ -236,12 +240,30 @@ public sealed class OnlineFeatureService
             return cached;
         }
 
-        var resolved = ResolvedFeatureSet.Resolve(Repository, request);
+        var resolved = request.FeatureService is { } service && service.Contains(':', StringComparison.Ordinal)
+            ? ResolveServiceVersion(service, request)
+            : ResolvedFeatureSet.Resolve(Repository, request);
         if (_resolved.Count < MaxCachedFeatureSets)
         {
             _resolved.TryAdd(key.Detach(), resolved);
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// A pinned service reads the view versions it was applied with, as training did. Versions never change once
+    /// stored, so the resolution is cached like any other.
+    /// </summary>
+    private ResolvedFeatureSet ResolveServiceVersion(string service, OnlineFeaturesRequest request)
+    {
+        if (_registry is null)
+        {
+            throw ModelDockException.InvalidInput($"Feature service '{service}' names a version, but this server serves definitions without a registry; name the service without ':version'.");
+        }
+
+        var versioned = _registry.GetFeatureService(service);
+        return ResolvedFeatureSet.Resolve(
+            versioned.Repository, OnlineFeaturesRequest.ForService(versioned.Service.Name, request.Entities, request.FullFeatureNames));
     }
 }
