@@ -66,6 +66,8 @@ internal static class FeatureSeeds
     [
         """{"features": ["driver_stats:conv_rate", "driver_stats:trips"], "entities": {"driver_id": [7, 8, 1001]}}""",
         """{"feature_service": "driver_model_v1", "entities": {"driver_id": [7]}, "full_feature_names": true}""",
+        """{"feature_service": "driver_model_v1:1", "entities": {"driver_id": [7, 8]}}""",
+        """{"feature_service": "driver_model_v1:2", "entities": {"driver_id": [7]}}""",
         """{"features": ["customer_stats:segment", "customer_stats:spend"], "entities": {"customer_id": ["a", "zzz"]}}""",
         """{"features": ["driver_stats:trips"], "entities": {"driver_id": [1, 2, 3, 4, 5, 6, 7, 8, 9]}}""",
     ];

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
+using ModelDock.Features.Registry;
 using ModelDock.Fuzz.Engine;
 using ModelDock.Onnx;
 using ModelDock.Registry;
@@ -71,11 +72,17 @@ internal sealed class FuzzHost : IAsyncDisposable
         var featureFolder = Path.Combine(folder, "features");
         Directory.CreateDirectory(featureFolder);
         File.WriteAllText(Path.Combine(featureFolder, "repo.yaml"), FeatureSeeds.RepositoryYaml);
-        var features = FeatureRepositoryLoader.Load(featureFolder).GetRepositoryOrThrow();
+        var data = Path.Combine(folder, "data");
+
+        // Served from the registry, as serve does, so 'service:version' is looked up in it.
+        using (var registry = new FeatureRegistry(data, TimeProvider.System))
+        {
+            registry.Apply(FeatureRepositoryLoader.Load(featureFolder).GetRepositoryOrThrow());
+        }
+
         // The host's container owns the store and disposes it.
         var store = SqliteOnlineStore.Open(Path.Combine(folder, "online.db"));
 
-        var data = Path.Combine(folder, "data");
         await WriteEndpointAsync(data, Path.Combine(repository, "mlp"));
 
         var errorLogs = new ErrorLogRecorder();
@@ -87,7 +94,7 @@ internal sealed class FuzzHost : IAsyncDisposable
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(errorLogs);
                 // A small row limit, so mutations that grow an entity list cross it, and the row cache, so reads race pushes through it.
-                builder.Services.AddFeatureServing(features, store, featureFolder, o => (o.MaxEntityRows, o.RowCacheMaxAge) = (FeatureSeeds.MaxEntityRows, TimeSpan.FromSeconds(1)));
+                builder.Services.AddFeatureRegistryServing(store, data, o => (o.MaxEntityRows, o.RowCacheMaxAge) = (FeatureSeeds.MaxEntityRows, TimeSpan.FromSeconds(1)));
             },
             app => app.MapFeatureRoutes());
         await host.StartAsync();

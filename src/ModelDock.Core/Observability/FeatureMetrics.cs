@@ -22,7 +22,7 @@ internal sealed class FeatureMetrics
     /// <summary>Watermarks are re-read at most this often, however often the metrics are collected.</summary>
     private static readonly TimeSpan WatermarkRefresh = TimeSpan.FromSeconds(10);
 
-    private readonly FeatureRepository _repository;
+    private readonly Func<FeatureRepository> _repository;
     private readonly MaterializationWatermarks _watermarks;
     private readonly TimeProvider _time;
     private readonly Histogram<double> _lookupDuration;
@@ -32,7 +32,8 @@ internal sealed class FeatureMetrics
     private Dictionary<string, long> _watermarkTicks = [];
     private long _watermarksReadAt = long.MinValue;
 
-    public FeatureMetrics(IMeterFactory meterFactory, FeatureRepository repository, string dataDir, TimeProvider time)
+    /// <param name="repository">The definitions served now: a server that picks up a new apply reports its views from then on.</param>
+    public FeatureMetrics(IMeterFactory meterFactory, Func<FeatureRepository> repository, string dataDir, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _repository = repository;
@@ -77,7 +78,7 @@ internal sealed class FeatureMetrics
         var watermarks = Watermarks();
         var now = _time.GetUtcNow().UtcTicks;
         var measurements = new List<Measurement<double>>();
-        foreach (var view in _repository.FeatureViews)
+        foreach (var view in _repository().FeatureViews)
         {
             if (!view.Online)
             {
@@ -107,7 +108,7 @@ internal sealed class FeatureMetrics
             var read = new Dictionary<string, long>(StringComparer.Ordinal);
             try
             {
-                foreach (var view in _repository.FeatureViews)
+                foreach (var view in _repository().FeatureViews)
                 {
                     if (view.Online && _watermarks.Get(view.Name) is { } end)
                     {

@@ -5,8 +5,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Errors;
-using ModelDock.Features.Online;
-using ModelDock.Features.Push;
 using ModelDock.Server.Access;
 using ModelDock.Server.Rest;
 
@@ -14,8 +12,8 @@ namespace ModelDock.Server.Features;
 
 /// <summary>
 /// Feast-compatible feature serving routes: <c>POST /get-online-features</c>, <c>POST /push</c> and
-/// <c>GET /health/features</c>. Needs <see cref="OnlineFeatureService"/> and <see cref="FeaturePushService"/>
-/// in the container (<see cref="FeatureServingServiceCollectionExtensions.AddFeatureServing"/>).
+/// <c>GET /health/features</c>, over the definitions served at the time of each request (see
+/// <see cref="FeatureServingServiceCollectionExtensions.AddFeatureRegistryServing"/>).
 /// </summary>
 public static class FeatureHandlers
 {
@@ -26,27 +24,27 @@ public static class FeatureHandlers
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var online = endpoints.ServiceProvider.GetRequiredService<OnlineFeatureService>();
-        var push = endpoints.ServiceProvider.GetRequiredService<FeaturePushService>();
+        var serving = endpoints.ServiceProvider.GetRequiredService<FeatureServing>();
         var features = endpoints.MapGroup(string.Empty).RequireAuthorization(AccessPolicies.Inference);
         features.MapPost("/get-online-features", context => Handle(context, async (root, ct) =>
         {
-            var response = await online.GetOnlineFeaturesAsync(Read(root, r => FeatureJson.ReadOnlineRequest(r, online.MaxEntityRows)), ct).ConfigureAwait(false);
+            var current = serving.Online;
+            var response = await current.GetOnlineFeaturesAsync(Read(root, r => FeatureJson.ReadOnlineRequest(r, current.MaxEntityRows)), ct).ConfigureAwait(false);
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
             FeatureJson.WriteOnlineResponse(writer, response);
         }));
         features.MapPost("/push", context => Handle(context, async (root, ct) =>
         {
-            var result = await push.PushAsync(Read(root, FeatureJson.ReadPushRequest), ct).ConfigureAwait(false);
+            var result = await serving.Push.PushAsync(Read(root, FeatureJson.ReadPushRequest), ct).ConfigureAwait(false);
             await context.Response.WriteAsJsonAsync(new PushReply(result.Rows, result.OnlineRowsWritten, result.OfflineFile is not null), ct).ConfigureAwait(false);
         })).RequireAuthorization(AccessPolicies.Admin);
         endpoints.MapGet("/health/features", async context =>
         {
-            var health = await online.CheckHealthAsync(context.RequestAborted).ConfigureAwait(false);
+            var health = await serving.Store.CheckHealthAsync(context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = health.IsHealthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsJsonAsync(
-                new HealthReply(health.IsHealthy ? "ok" : "degraded", online.Store.Name, health.Description),
+                new HealthReply(health.IsHealthy ? "ok" : "degraded", serving.Store.Name, health.Description),
                 context.RequestAborted).ConfigureAwait(false);
         });
         return endpoints;

@@ -1,25 +1,75 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModelDock.Endpoints;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
-using ModelDock.Features.Push;
-using ModelDock.Observability;
+using ModelDock.Features.Registry;
+using ModelDock.Server.Hosting;
 
 namespace ModelDock.Server.Features;
 
 public static class FeatureServingServiceCollectionExtensions
 {
-    /// <summary>
-    /// Registers online retrieval and push over one repository and online store; the container disposes the store.
-    /// <see cref="OnlineFeatureOptions"/> are bound from <c>ModelDock:Features</c>, then <paramref name="configure"/>,
-    /// and validated at start; with a row cache, push writes through it so its rows are never served stale.
-    /// </summary>
+    /// <summary>Registers online retrieval and push over one fixed repository and online store; the container disposes the store.</summary>
+    /// <param name="configure">Applied after <see cref="OnlineFeatureOptions"/> are bound from <c>ModelDock:Features</c>.</param>
     public static IServiceCollection AddFeatureServing(
         this IServiceCollection services, FeatureRepository repository, IOnlineStore store, string dataDir, Action<OnlineFeatureOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(repository);
+        AddOnlineStore(services, store, configure);
+        services.TryAddSingleton(sp => new FeatureServing(
+            repository, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), registry: null));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers online retrieval and push over the definitions applied to the feature registry in
+    /// <paramref name="dataDir"/>, as <c>features apply</c> writes them: a later apply is served within
+    /// <see cref="RegistryOptions.PollInterval"/> (the endpoints' interval, one second unless configured), and
+    /// <c>service:version</c> reads the view versions that service version pinned. The container disposes the store.
+    /// </summary>
+    public static IServiceCollection AddFeatureRegistryServing(
+        this IServiceCollection services, IOnlineStore store, string dataDir, Action<OnlineFeatureOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(dataDir);
+        AddOnlineStore(services, store, configure);
+        services.AddOptions<RegistryOptions>();
+        services.TryAddSingleton(sp => new FeatureRegistry(dataDir, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var registry = sp.GetRequiredService<FeatureRegistry>();
+
+            // Read here, not when polling starts after the ports are bound, so the first request already sees what was applied.
+            var applied = registry.GetRepository() ?? new FeatureRepository(dataDir, [], [], [], []);
+            return new FeatureServing(
+                applied, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), registry);
+        });
+        services.TryAddSingleton(sp => new FeatureRegistrySync(
+            sp.GetRequiredService<FeatureRegistry>(),
+            dataDir,
+            sp.GetRequiredService<IOptions<RegistryOptions>>().Value.PollInterval,
+            sp.GetRequiredService<FeatureServing>().Publish,
+            sp.GetRequiredService<ILogger<FeatureRegistrySync>>()));
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var sync = sp.GetRequiredService<FeatureRegistrySync>();
+            return new AfterStart(sync.StartAsync, () => sync.DisposeAsync().AsTask());
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// The store, behind a row cache when <see cref="OnlineFeatureOptions.RowCacheMaxAge"/> asks for one (pushes write
+    /// through it, so their rows are never served stale), with its options validated at start.
+    /// </summary>
+    private static void AddOnlineStore(IServiceCollection services, IOnlineStore store, Action<OnlineFeatureOptions>? configure)
+    {
         var options = services.AddOptions<OnlineFeatureOptions>().BindConfiguration(OnlineFeatureOptions.Section).ValidateOnStart();
         if (configure is not null)
         {
@@ -28,20 +78,13 @@ public static class FeatureServingServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OnlineFeatureOptions>, OnlineFeatureOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OnlineFeatureOptions>>().Value is { RowCacheMaxAge.Ticks: > 0 } o
+        services.AddSingleton(sp => OptionsOf(sp) is { RowCacheMaxAge.Ticks: > 0 } o
             ? new CachedOnlineStore(store, o.RowCacheMaxAge, o.RowCacheCapacity, sp.GetRequiredService<TimeProvider>())
             : store);
         services.AddMetrics();
-        services.TryAddSingleton(sp => new FeatureMetrics(sp.GetRequiredService<IMeterFactory>(), repository, dataDir, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new OnlineFeatureService(
-            repository,
-            sp.GetRequiredService<IOnlineStore>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<OnlineFeatureOptions>>().Value,
-            sp.GetRequiredService<FeatureMetrics>()));
-        services.AddSingleton(sp => new FeaturePushService(repository, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<FeatureMetrics>()));
-        return services;
     }
+
+    private static OnlineFeatureOptions OptionsOf(IServiceProvider services) => services.GetRequiredService<IOptions<OnlineFeatureOptions>>().Value;
 
     /// <summary>Runs at start-up: an out-of-range setting stops the host, naming it.</summary>
     private sealed class OnlineFeatureOptionsValidator : IValidateOptions<OnlineFeatureOptions>

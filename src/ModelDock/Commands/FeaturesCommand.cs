@@ -3,12 +3,17 @@ using ModelDock.Features.Offline;
 
 namespace ModelDock.Cli.Commands;
 
-/// <summary><c>modeldock features ...</c>: the feature store's verbs.</summary>
+/// <summary>
+/// <c>modeldock features ...</c>: the feature store's verbs, shaped as Feast's. <c>apply DIR</c> is the only verb that reads
+/// definition files; it stores them in the registry under <c>--data-dir</c>, which every other verb (and <c>serve</c>)
+/// reads, so all of them take <c>--data-dir</c> and none takes a definitions folder.
+/// </summary>
 internal static class FeaturesCommand
 {
     public static Command Create()
     {
         var features = new Command("features", "Define, materialize and retrieve features.");
+        features.Subcommands.Add(Init());
         features.Subcommands.Add(Apply());
         features.Subcommands.Add(History());
         features.Subcommands.Add(FeaturesMaterializeCommand.CreateMaterialize());
@@ -16,11 +21,19 @@ internal static class FeaturesCommand
         return features;
     }
 
+    private static Command Init()
+    {
+        var folder = new Argument<DirectoryInfo>("repository") { Description = "New or empty folder to write the sample feature repository to." };
+        var command = new Command("init", "Writes a small sample feature repository, definitions and data, to try the other verbs on.") { folder };
+        command.SetAction(parse => FeaturesInitCommand.Run(parse.GetValue(folder)!.FullName));
+        return command;
+    }
+
     private static Command Apply()
     {
         var repository = new Argument<DirectoryInfo>("repository") { Description = "Folder of feature definition YAML files." };
         var dataDir = CommonOptions.DataDir();
-        var command = new Command("apply", "Validates feature definitions and stores them, versioned.") { repository, dataDir };
+        var command = new Command("apply", "Validates feature definitions and stores them, versioned, in the registry every other verb and serve read.") { repository, dataDir };
         command.SetAction(parse => FeaturesApplyCommand.Run(parse.GetValue(repository)!.FullName, parse.GetValue(dataDir)!.FullName));
         return command;
     }
@@ -37,6 +50,7 @@ internal static class FeaturesCommand
         {
             entities, service, featureList, output, fullNames, dataDir,
         };
+        command.Aliases.Add("get-historical-features");
         command.Validators.Add(result =>
         {
             if ((result.GetValue(service) is null) == (result.GetValue(featureList) is null))

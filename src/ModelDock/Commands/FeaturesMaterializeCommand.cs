@@ -1,15 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using ModelDock.Errors;
-using ModelDock.Features.Definitions;
 using ModelDock.Features.Materialization;
 using Spectre.Console;
 
 namespace ModelDock.Cli.Commands;
 
 /// <summary>
-/// <c>materialize --start --end</c> and <c>materialize-incremental --end</c>: copy the latest offline values
-/// into the online store with a progress bar per feature view. Meant to sit under the <c>features</c> verb.
+/// <c>materialize --start --end</c> and <c>materialize-incremental [--end]</c>: copy the latest offline values
+/// into the online store with a progress bar per feature view, for the definitions last applied to <c>--data-dir</c>.
+/// Meant to sit under the <c>features</c> verb.
 /// </summary>
 internal static class FeaturesMaterializeCommand
 {
@@ -28,11 +28,12 @@ internal static class FeaturesMaterializeCommand
     public static Command CreateMaterializeIncremental()
     {
         var options = new MaterializeOptions();
-        var end = new Option<string>("--end") { Description = "End of the interval, inclusive; each view starts where its last run ended.", Required = true };
+        var end = new Option<string?>("--end") { Description = "End of the interval, inclusive (default: now); each view starts where its last run ended." };
         var command = new Command("materialize-incremental", "Copies what changed since each view's last materialization to the online store.") { end };
         options.AddTo(command);
         command.SetAction((parse, ct) => Run(parse, options, (materializer, progress) =>
-            materializer.MaterializeIncrementalAsync(ParseTime(parse.GetValue(end)!, "--end"), parse.GetValue(options.Views), progress, ct)));
+            materializer.MaterializeIncrementalAsync(
+                parse.GetValue(end) is { } text ? ParseTime(text, "--end") : TimeProvider.System.GetUtcNow(), parse.GetValue(options.Views), progress, ct)));
         return command;
     }
 
@@ -43,18 +44,8 @@ internal static class FeaturesMaterializeCommand
     {
         try
         {
-            var loaded = FeatureRepositoryLoader.Load(parse.GetValue(options.Repository)!.FullName);
-            if (loaded.Repository is not { } repository)
-            {
-                foreach (var error in loaded.Errors)
-                {
-                    AnsiConsole.MarkupLineInterpolated($"[red]{error}[/]");
-                }
-
-                return ExitCodes.FeatureStore;
-            }
-
             var dataDir = parse.GetValue(options.DataDir)!.FullName;
+            var repository = FeaturesAppliedDefinitions.Read(dataDir);
             await using var store = await options.Store.OpenAsync(parse, dataDir);
             var materializer = new FeatureMaterializer(repository, store, dataDir, TimeProvider.System);
             IReadOnlyList<MaterializedView> done = [];
@@ -71,7 +62,12 @@ internal static class FeaturesMaterializeCommand
         catch (ModelDockException e)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return e.Kind == ErrorKind.Unavailable ? ExitCodes.ServiceUnavailable : ExitCodes.Usage;
+            return e.Kind switch
+            {
+                ErrorKind.Unavailable => ExitCodes.ServiceUnavailable,
+                ErrorKind.NotFound => ExitCodes.FeatureStore,
+                _ => ExitCodes.Usage,
+            };
         }
     }
 
@@ -82,7 +78,8 @@ internal static class FeaturesMaterializeCommand
 
     private sealed class MaterializeOptions
     {
-        public Option<DirectoryInfo> Repository { get; } = new("--repository") { Description = "Feature repository folder (YAML definitions).", DefaultValueFactory = _ => new DirectoryInfo("feature_repo") };
+        /// <summary>The definitions folder materialize once read; refused with the reason rather than as an unknown flag.</summary>
+        public Option<DirectoryInfo?> Repository { get; } = new("--repository") { Hidden = true };
 
         public Option<DirectoryInfo> DataDir { get; } = CommonOptions.DataDir();
 
@@ -93,6 +90,13 @@ internal static class FeaturesMaterializeCommand
         public void AddTo(Command command)
         {
             command.Options.Add(Repository);
+            command.Validators.Add(result =>
+            {
+                if (result.GetResult(Repository) is not null)
+                {
+                    result.AddError("--repository is no longer taken: materialize reads the definitions last applied to --data-dir with 'features apply DIR'.");
+                }
+            });
             command.Options.Add(DataDir);
             Store.AddTo(command);
             command.Options.Add(Views);

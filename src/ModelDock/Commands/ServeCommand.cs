@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting.WindowsServices;
 using Microsoft.Extensions.Logging;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
-using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Features.Registry;
 using ModelDock.Onnx;
@@ -19,7 +18,7 @@ namespace ModelDock.Cli.Commands;
 
 /// <summary>
 /// <c>modeldock serve</c>: the model repository over OIP REST and gRPC (Triton's flag names and ports),
-/// plus the online feature API when feature definitions have been applied to the data folder.
+/// plus the online feature API over the feature definitions applied to the data folder, picked up as they are applied.
 /// </summary>
 /// <remarks>
 /// Start-up checks what an operator can get wrong before anything heavy happens, binds both ports before loading
@@ -131,8 +130,8 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(ServeSettings settings, Func<Task<IOnlineStore>> openOnlineStore, CancellationToken cancellationToken)
     {
         var modelRepository = settings.Demo ? Path.Combine(settings.DataDir, "demo-models") : settings.ModelRepository;
-        var features = LoadAppliedFeatures(settings.DataDir);
-        var onlineStore = features is null ? null : await OpenOnlineStoreAsync(openOnlineStore);
+        CheckFeatureRegistry(settings.DataDir);
+        var onlineStore = await OpenOnlineStoreAsync(openOnlineStore);
 
         ModelDockHost web;
         try
@@ -172,18 +171,9 @@ internal static class ServeCommand
 
                     // A failed start is reported once, in one line, below; the generic host would add it with a stack trace.
                     builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-                    if (features is not null)
-                    {
-                        builder.Services.AddFeatureServing(features, onlineStore!, settings.DataDir);
-                    }
+                    builder.Services.AddFeatureRegistryServing(onlineStore, settings.DataDir);
                 },
-                mapEndpoints: app =>
-                {
-                    if (features is not null)
-                    {
-                        app.MapFeatureRoutes();
-                    }
-                });
+                mapEndpoints: app => app.MapFeatureRoutes());
         }
         catch (ModelDockException e)
         {
@@ -219,6 +209,7 @@ internal static class ServeCommand
                 throw new CommandFailedException(ExitCodes.ModelRepository, $"cannot read the model repository '{modelRepository}': {e.Message} (--model-repository)", e);
             }
 
+            var features = web.App.Services.GetRequiredService<FeatureServing>().Repository;
             var index = web.App.Services.GetRequiredService<IModelRepositoryControl>().GetRepositoryIndex(readyOnly: false)
                 .Where(e => !e.Name.StartsWith(RegistryModelSource.Prefix, StringComparison.Ordinal)).ToList();
             web.App.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelDock.Serve").LogInformation(
@@ -228,7 +219,7 @@ internal static class ServeCommand
                 modelRepository ?? "no repository folder",
                 web.App.Services.GetRequiredService<EndpointRouter>().Routes.Count,
                 settings.DataDir,
-                features is null ? string.Empty : $", and {features.FeatureViews.Count} feature views on the {onlineStore!.Name} online store");
+                $", and {features.FeatureViews.Count} feature views on the {onlineStore.Name} online store");
             await web.App.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;
         }
@@ -296,18 +287,19 @@ internal static class ServeCommand
         }
     }
 
-    private static FeatureRepository? LoadAppliedFeatures(string dataDir)
+    /// <summary>A registry that cannot be read fails the start in one line; serving would otherwise only log it on every poll.</summary>
+    private static void CheckFeatureRegistry(string dataDir)
     {
         var file = Path.Combine(dataDir, FeatureRegistry.DatabaseFileName);
         if (!File.Exists(file))
         {
-            return null;
+            return;
         }
 
         try
         {
             using var registry = new FeatureRegistry(dataDir, TimeProvider.System);
-            return registry.GetRepository();
+            registry.GetRepository();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
@@ -142,6 +143,61 @@ public sealed class FeatureRegistryTests : IDisposable
         Assert.Equal(expectedView.Tags, actualView.Tags);
         Assert.Equal(applied.FeatureServices.Single().Features, read.FeatureServices.Single().Features);
         Assert.Empty(reopened.Apply(applied).Changes);
+    }
+
+    [Fact]
+    public void ChangeCounter_ApplyThatChangesSomething_Grows_UnchangedApplyLeavesIt()
+    {
+        using var registry = new FeatureRegistry(_folder.Combine("data"), _time);
+        var before = registry.ChangeCounter();
+
+        registry.Apply(Load(FeatureRepositoryLoaderTests.ValidYaml));
+        var afterFirst = registry.ChangeCounter();
+        registry.Apply(Load(FeatureRepositoryLoaderTests.ValidYaml));
+        var afterUnchanged = registry.ChangeCounter();
+        registry.Apply(Load(FeatureRepositoryLoaderTests.ValidYaml.Replace("ttl: 1d", "ttl: 2h", StringComparison.Ordinal)));
+
+        Assert.True(afterFirst > before);
+        Assert.Equal(afterFirst, afterUnchanged);
+        Assert.True(registry.ChangeCounter() > afterUnchanged);
+    }
+
+    [Fact]
+    public void Plan_ChangedDefinitions_ReportsTheChangesAndStoresNothing()
+    {
+        using var registry = new FeatureRegistry(_folder.Combine("data"), _time);
+        registry.Apply(Load(FeatureRepositoryLoaderTests.ValidYaml));
+        var counter = registry.ChangeCounter();
+
+        var plan = registry.Plan(Load(FeatureRepositoryLoaderTests.ValidYaml.Replace("ttl: 1d", "ttl: 2h", StringComparison.Ordinal)));
+
+        var view = Assert.Single(plan.Changes, c => c.Kind == FeatureObjectKind.FeatureView);
+        Assert.Equal((FeatureChangeKind.Changed, 2), (view.Change, view.Version));
+        Assert.Equal([1], registry.GetVersions(FeatureObjectKind.FeatureView, "driver_stats"));
+        Assert.Equal(TimeSpan.FromDays(1), registry.GetRepository()!.GetFeatureView("driver_stats").Ttl);
+        Assert.Equal(counter, registry.ChangeCounter());
+    }
+
+    [Fact]
+    public void Sync_ApplyAfterStart_PublishesTheNewDefinitionsOnceAndRemovalsToo()
+    {
+        using var registry = new FeatureRegistry(_folder.Combine("data"), _time);
+        var published = new List<FeatureRepository>();
+        var sync = new FeatureRegistrySync(registry, _folder.Path, TimeSpan.FromHours(1), published.Add, NullLogger.Instance);
+
+        sync.Sync();
+        registry.Apply(Load(FeatureRepositoryLoaderTests.ValidYaml));
+        sync.Sync();
+        sync.Sync();
+        var yaml = FeatureRepositoryLoaderTests.ValidYaml;
+        registry.Apply(Load(yaml[..yaml.IndexOf("feature_services:", StringComparison.Ordinal)]));
+        sync.Sync();
+
+        Assert.Equal(3, published.Count);
+        Assert.Empty(published[0].FeatureViews);
+        Assert.Equal(["driver_stats"], published[1].FeatureViews.Select(v => v.Name));
+        Assert.Equal(["driver_model"], published[1].FeatureServices.Select(s => s.Name));
+        Assert.Empty(published[2].FeatureServices);
     }
 
     private FeatureRepository Load(string yaml)

@@ -27,15 +27,22 @@ public sealed class FeatureTestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<FeatureTestServer> StartAsync(
-        FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time, Action<OnlineFeatureOptions>? configure = null)
+    public static Task<FeatureTestServer> StartAsync(
+        FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time, Action<OnlineFeatureOptions>? configure = null) =>
+        StartAsync(services => services.AddFeatureServing(repository, store, dataDir, configure), time);
+
+    /// <summary>Serves what is applied to the feature registry in <paramref name="dataDir"/>, following later applies, as <c>serve</c> does.</summary>
+    public static Task<FeatureTestServer> StartFromRegistryAsync(IOnlineStore store, string dataDir, TimeProvider time) =>
+        StartAsync(services => services.AddFeatureRegistryServing(store, dataDir), time);
+
+    private static async Task<FeatureTestServer> StartAsync(Action<IServiceCollection> addFeatures, TimeProvider time)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(time);
         builder.Services.AddModelDock();
-        builder.Services.AddFeatureServing(repository, store, dataDir, configure);
+        addFeatures(builder.Services);
         var app = builder.Build();
         app.UseModelDock();
         FeatureHandlers.Map(app);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ModelDock.Errors;
 using ModelDock.Features.Definitions;
+using ModelDock.Features.Registry;
 using ModelDock.Observability;
 
 namespace ModelDock.Features.Online;
@@ -17,20 +18,22 @@ public sealed class OnlineFeatureService
 
     private readonly TimeProvider _time;
     private readonly FeatureMetrics? _metrics;
+    private readonly FeatureRegistry? _registry;
     private readonly ConcurrentDictionary<FeatureSetKey, ResolvedFeatureSet> _resolved = new();
 
     public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time)
-        : this(repository, store, time, new OnlineFeatureOptions(), null)
+        : this(repository, store, time, new OnlineFeatureOptions(), null, null)
     {
     }
 
     /// <summary>Applies <paramref name="options"/>' entity row limit; the row cache is the store's (<see cref="CachedOnlineStore"/>).</summary>
     public OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, OnlineFeatureOptions options)
-        : this(repository, store, time, options, null)
+        : this(repository, store, time, options, null, null)
     {
     }
 
-    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, OnlineFeatureOptions options, FeatureMetrics? metrics)
+    /// <param name="registry">Where <c>service:version</c> is looked up; without one only unversioned names are served.</param>
+    internal OnlineFeatureService(FeatureRepository repository, IOnlineStore store, TimeProvider time, OnlineFeatureOptions options, FeatureMetrics? metrics, FeatureRegistry? registry)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(store);
@@ -42,6 +45,7 @@ public sealed class OnlineFeatureService
         _time = time;
         _metrics = metrics;
         MaxEntityRows = options.MaxEntityRows;
+        _registry = registry;
     }
 
     public FeatureRepository Repository { get; }
@@ -53,8 +57,8 @@ public sealed class OnlineFeatureService
 
     /// <summary>
     /// Reads the features for every entity row. Unknown features or services, missing or mistyped join keys
-    /// and ragged entity columns are <see cref="ErrorKind.InvalidInput"/>; an unreachable store is
-    /// <see cref="ErrorKind.Unavailable"/>.
+    /// and ragged entity columns are <see cref="ErrorKind.InvalidInput"/>; an unknown <c>service:version</c> is
+    /// <see cref="ErrorKind.NotFound"/>; an unreachable store is <see cref="ErrorKind.Unavailable"/>.
     /// </summary>
     public async ValueTask<OnlineFeaturesResponse> GetOnlineFeaturesAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken)
     {
@@ -223,12 +227,30 @@ public sealed class OnlineFeatureService
             return cached;
         }
 
-        var resolved = ResolvedFeatureSet.Resolve(Repository, request);
+        var resolved = request.FeatureService is { } service && service.Contains(':', StringComparison.Ordinal)
+            ? ResolveServiceVersion(service, request)
+            : ResolvedFeatureSet.Resolve(Repository, request);
         if (_resolved.Count < MaxCachedFeatureSets)
         {
             _resolved.TryAdd(key.Detach(), resolved);
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// A pinned service reads the view versions it was applied with, as training did. Versions never change once
+    /// stored, so the resolution is cached like any other.
+    /// </summary>
+    private ResolvedFeatureSet ResolveServiceVersion(string service, OnlineFeaturesRequest request)
+    {
+        if (_registry is null)
+        {
+            throw ModelDockException.InvalidInput($"Feature service '{service}' names a version, but this server serves definitions without a registry; name the service without ':version'.");
+        }
+
+        var versioned = _registry.GetFeatureService(service);
+        return ResolvedFeatureSet.Resolve(
+            versioned.Repository, OnlineFeaturesRequest.ForService(versioned.Service.Name, request.Entities, request.FullFeatureNames));
     }
 }

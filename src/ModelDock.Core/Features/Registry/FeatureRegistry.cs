@@ -33,7 +33,21 @@ public sealed class FeatureRegistry : IDisposable
     }
 
     /// <summary>Stores every object whose definition differs from its latest version and reports the differences.</summary>
-    public FeatureApplyResult Apply(FeatureRepository repository)
+    public FeatureApplyResult Apply(FeatureRepository repository) => Store(repository, commit: true);
+
+    /// <summary>What <see cref="Apply(FeatureRepository)"/> would change, without storing anything (Feast's <c>plan</c>).</summary>
+    public FeatureApplyResult Plan(FeatureRepository repository) => Store(repository, commit: false);
+
+    /// <summary>Grows with every apply that changed something: a server polls it to pick up a new apply.</summary>
+    public long ChangeCounter()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT counter FROM feature_changes WHERE id = 1";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private FeatureApplyResult Store(FeatureRepository repository, bool commit)
     {
         ArgumentNullException.ThrowIfNull(repository);
         using var connection = Open();
@@ -78,7 +92,19 @@ public sealed class FeatureRegistry : IDisposable
         }
 
         store.RemoveMissing(changes);
-        store.SetFolder(repository.Folder);
+        if (!commit)
+        {
+            transaction.Rollback();
+            return new FeatureApplyResult(changes);
+        }
+
+        // A new folder moves every source path, so servers re-read the definitions even when no object changed.
+        var folderMoved = store.SetFolder(repository.Folder);
+        if (folderMoved || changes.Count > 0)
+        {
+            store.CountChange();
+        }
+
         transaction.Commit();
         return new FeatureApplyResult(changes);
     }

@@ -20,5 +20,9 @@ internal static class RegistrySchema
             id INTEGER PRIMARY KEY CHECK (id = 1),
             folder TEXT NOT NULL,
             applied_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS feature_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            counter INTEGER NOT NULL);
+        INSERT INTO feature_changes (id, counter) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
         """;
 }

@@ -64,8 +64,22 @@ internal sealed class RegistryTransaction(SqliteConnection connection, SqliteTra
         }
     }
 
-    public void SetFolder(string folder)
+    /// <summary>Tells servers polling <c>feature_changes</c> that the applied definitions moved on.</summary>
+    public void CountChange()
     {
+        using var command = Command("UPDATE feature_changes SET counter = counter + 1 WHERE id = 1");
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Records the folder source paths are relative to; true when it differs from the one recorded before.</summary>
+    public bool SetFolder(string folder)
+    {
+        string? before;
+        using (var read = Command("SELECT folder FROM feature_repository WHERE id = 1"))
+        {
+            before = read.ExecuteScalar() as string;
+        }
+
         using var command = Command("""
             INSERT INTO feature_repository (id, folder, applied_at) VALUES (1, $folder, $now)
             ON CONFLICT (id) DO UPDATE SET folder = excluded.folder, applied_at = excluded.applied_at
@@ -73,6 +87,7 @@ internal sealed class RegistryTransaction(SqliteConnection connection, SqliteTra
         command.Parameters.AddWithValue("$folder", folder);
         command.Parameters.AddWithValue("$now", now.ToString("O", CultureInfo.InvariantCulture));
         command.ExecuteNonQuery();
+        return !string.Equals(before, folder, StringComparison.Ordinal);
     }
 
     private (int Version, string Json)? ReadHead(FeatureObjectKind kind, string name)

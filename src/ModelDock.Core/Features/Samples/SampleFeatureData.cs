@@ -10,18 +10,18 @@ namespace ModelDock.Features.Samples;
 internal static class SampleFeatureData
 {
     /// <summary>
-    /// A feature source: <paramref name="keyColumn"/> (BIGINT in [0, keys)), <c>event_timestamp</c> spread over
+    /// A feature source: <paramref name="keyColumn"/> (BIGINT in [firstKey, firstKey + keys)), <c>event_timestamp</c> spread over
     /// <paramref name="span"/> from <paramref name="start"/>, <c>created</c> up to an hour later, and one DOUBLE
     /// column per name in <paramref name="features"/>.
     /// </summary>
     public static void WriteSource(
-        string path, long rows, long keys, string keyColumn, IReadOnlyList<string> features, DateTime start, TimeSpan span, int seed)
+        string path, long rows, long keys, string keyColumn, IReadOnlyList<string> features, DateTime start, TimeSpan span, int seed, long firstKey = 0)
     {
         var spanSeconds = Math.Max(1, (long)span.TotalSeconds);
         var featureColumns = features.Select((name, i) =>
             $", CAST(hash(i, {seed + 10 + i}) % 1000000 AS DOUBLE) / 1000000 AS \"{name}\"");
         Copy(path, $"""
-            SELECT CAST(hash(i, {seed}) % {keys} AS BIGINT) AS "{keyColumn}",
+            SELECT CAST(hash(i, {seed}) % {keys} + {firstKey} AS BIGINT) AS "{keyColumn}",
                    {Timestamp(start)} + to_seconds(CAST(hash(i, {seed + 1}) % {spanSeconds} AS BIGINT)) AS event_timestamp,
                    event_timestamp + to_seconds(CAST(hash(i, {seed + 2}) % 3600 AS BIGINT)) AS created
                    {string.Concat(featureColumns)}
