@@ -27,6 +27,8 @@ public sealed class FeatureTestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<FeatureTestServer> StartAsync(FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time)
     {
         var builder = WebApplication.CreateSlimBuilder();
