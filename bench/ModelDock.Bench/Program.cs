@@ -11,6 +11,7 @@ const string Usage =
     benchmarks:
       features-history <work-dir> <entity-rows> <source-rows> <keys>
       features-online [--redis host:port] [--seconds N]
+      features-push [--seconds N] [--concurrency N] [--to offline|online_and_offline]
       serving [options below]
       overload [options below]
     """;
@@ -26,6 +27,8 @@ try
     {
         case ["features-online", .. var onlineArgs]:
             return await OnlineRetrievalBenchmark.RunAsync(onlineArgs);
+        case ["features-push", .. var pushArgs]:
+            return await PushBenchmark.RunAsync(pushArgs);
         case ["serving", ..]:
             return await ServingBenchmark.RunAsync(ServingOptions.Parse(args[1..]));
         case ["overload", ..]:
