@@ -2,7 +2,10 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Features.Definitions;
+using ModelDock.Features.Online;
 using ModelDock.Fuzz.Engine;
+using ModelDock.Server.Features;
 using ModelDock.Server.Hosting;
 
 namespace ModelDock.Fuzz.Targets;
@@ -25,7 +28,8 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
             "Metrics": {"Enabled": true},
             "Otlp": {"Endpoint": "http://127.0.0.1:4317", "Protocol": "grpc"},
             "AzureMonitor": {"ConnectionString": "InstrumentationKey=00000000-0000-0000-0000-000000000000"},
-            "PayloadLog": {"DefaultSampleRate": 0, "Models": {"mlp": {"SampleRate": 5}}, "MaxBufferedRecords": 100, "RollInterval": "00:01:00"}
+            "PayloadLog": {"DefaultSampleRate": 0, "Models": {"mlp": {"SampleRate": 5}}, "MaxBufferedRecords": 100, "RollInterval": "00:01:00"},
+            "Features": {"Push": {"MaxEventTimeSkew": "00:05:00", "OfflineRollInterval": "00:00:10", "OfflineRollBytes": 16777216}}
           }
         }
         """;
@@ -53,11 +57,13 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
         try
         {
             await File.WriteAllBytesAsync(Path.Combine(folder.FullName, "appsettings.json"), input.Body, cancellationToken);
+            await using var store = SqliteOnlineStore.Open(Path.Combine(folder.FullName, "online.db"));
             await using var host = ModelDockHost.Create(
                 configureBuilder: builder =>
                 {
                     builder.Logging.ClearProviders();
                     builder.Services.AddModelDock().AddModelRepository().AddPayloadLog(payloads => payloads.DataDir = folder.FullName);
+                    builder.Services.AddFeatureServing(new FeatureRepository(folder.FullName, [], [], [], []), store, folder.FullName);
                 },
                 contentRoot: folder.FullName);
             return new Outcome("valid");
