@@ -12,6 +12,7 @@ const string Usage =
       features-history <work-dir> <entity-rows> <source-rows> <keys>
       features-online [--redis host:port] [--seconds N]
       features-online-reads [--redis host:port] [--seconds N]
+      features-push [--seconds N] [--concurrency N] [--to offline|online_and_offline]
       serving [options below]
       overload [options below]
     """;
@@ -29,6 +30,8 @@ try
             return await OnlineRetrievalBenchmark.RunAsync(onlineArgs);
         case ["features-online-reads", .. var readArgs]:
             return await OnlineReadPathBenchmark.RunAsync(readArgs);
+        case ["features-push", .. var pushArgs]:
+            return await PushBenchmark.RunAsync(pushArgs);
         case ["serving", ..]:
             return await ServingBenchmark.RunAsync(ServingOptions.Parse(args[1..]));
         case ["overload", ..]:

@@ -60,6 +60,8 @@ internal static class FeatureSeeds
         """{"push_source_name": "driver_stats_source", "to": "online", "df": {"driver_id": [7, 8], "event_timestamp": ["2026-03-01T11:00:00Z", "2026-03-01T11:30:00Z"], "conv_rate": [0.25, 0.75], "trips": [2, null], "active": [true, false]}}""",
         """{"feature_view": "customer_stats", "to": "online", "df": {"customer_id": ["a", "b"], "event_timestamp": ["2026-03-01T11:00:00Z", "2026-03-01T11:00:00Z"], "segment": ["gold", null], "spend": [1.5, 2]}}""",
         """{"feature_view": "driver_stats", "to": "online_and_offline", "df": {"driver_id": [9], "event_timestamp": ["2026-03-01T11:00:00Z"], "created": ["2026-03-01T11:00:01Z"], "conv_rate": [0.5], "trips": [1], "active": [true]}}""",
+        """{"feature_view": "driver_stats", "to": "offline", "df": {"driver_id": [10, 11], "event_timestamp": [1772362800, 1772362800.5], "created": [1772362801, null], "conv_rate": [0.5, 0.25], "trips": [1, 2], "active": [true, false]}}""",
+        """{"push_source_name": "driver_stats_source", "to": "online", "df": {"driver_id": [12], "event_timestamp": ["9999-12-31T23:59:59Z"], "conv_rate": [0.5], "trips": [1], "active": [true]}}""",
     ];
 
     public static readonly string[] OnlineBodies =

@@ -29,7 +29,7 @@ internal sealed class ServerSettingsTarget : IFuzzTarget
             "Otlp": {"Endpoint": "http://127.0.0.1:4317", "Protocol": "grpc"},
             "AzureMonitor": {"ConnectionString": "InstrumentationKey=00000000-0000-0000-0000-000000000000"},
             "PayloadLog": {"DefaultSampleRate": 0, "Models": {"mlp": {"SampleRate": 5}}, "MaxBufferedRecords": 100, "RollInterval": "00:01:00"},
-            "Features": {"MaxEntityRows": 10000, "RowCacheMaxAge": "00:00:01", "RowCacheCapacity": 100000}
+            "Features": {"MaxEntityRows": 10000, "RowCacheMaxAge": "00:00:01", "RowCacheCapacity": 100000, "Push": {"MaxEventTimeSkew": "00:05:00", "OfflineRollInterval": "00:00:10", "OfflineRollBytes": 16777216}}
           }
         }
         """;

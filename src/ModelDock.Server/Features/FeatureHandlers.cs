@@ -37,7 +37,7 @@ public static class FeatureHandlers
         features.MapPost("/push", context => Handle(context, async (root, ct) =>
         {
             var result = await serving.Push.PushAsync(Read(root, FeatureJson.ReadPushRequest), ct).ConfigureAwait(false);
-            await context.Response.WriteAsJsonAsync(new PushReply(result.Rows, result.OnlineRowsWritten, result.OfflineFile is not null), ct).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(new PushReply(result.Rows, result.OnlineRowsWritten, result.StoredOffline), ct).ConfigureAwait(false);
         })).RequireAuthorization(AccessPolicies.Admin);
         endpoints.MapGet("/health/features", async context =>
         {

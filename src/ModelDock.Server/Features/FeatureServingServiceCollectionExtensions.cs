@@ -5,8 +5,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelDock.Endpoints;
+using ModelDock.Errors;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
+using ModelDock.Features.Push;
 using ModelDock.Features.Registry;
 using ModelDock.Server.Hosting;
 
@@ -14,7 +16,11 @@ namespace ModelDock.Server.Features;
 
 public static class FeatureServingServiceCollectionExtensions
 {
-    /// <summary>Registers online retrieval and push over one fixed repository and online store; the container disposes the store.</summary>
+    /// <summary>
+    /// Registers online retrieval and push over one fixed repository and online store; the container disposes the store.
+    /// The offline push log is opened before the server listens (compacting what a previous process left in it), and at
+    /// stop every acknowledged offline row is compacted.
+    /// </summary>
     /// <param name="configure">Applied after <see cref="OnlineFeatureOptions"/> are bound from <c>ModelDock:Features</c>.</param>
     public static IServiceCollection AddFeatureServing(
         this IServiceCollection services, FeatureRepository repository, IOnlineStore store, string dataDir, Action<OnlineFeatureOptions>? configure = null)
@@ -23,7 +29,7 @@ public static class FeatureServingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(repository);
         AddOnlineStore(services, store, configure);
         services.TryAddSingleton(sp => new FeatureServing(
-            repository, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), registry: null));
+            repository, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), PushOptionsOf(sp), PushLogger(sp), registry: null));
         return services;
     }
 
@@ -48,7 +54,7 @@ public static class FeatureServingServiceCollectionExtensions
             // Read here, not when polling starts after the ports are bound, so the first request already sees what was applied.
             var applied = registry.GetRepository() ?? new FeatureRepository(dataDir, [], [], [], []);
             return new FeatureServing(
-                applied, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), registry);
+                applied, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), PushOptionsOf(sp), PushLogger(sp), registry);
         });
         services.TryAddSingleton(sp => new FeatureRegistrySync(
             sp.GetRequiredService<FeatureRegistry>(),
@@ -66,7 +72,7 @@ public static class FeatureServingServiceCollectionExtensions
 
     /// <summary>
     /// The store, behind a row cache when <see cref="OnlineFeatureOptions.RowCacheMaxAge"/> asks for one (pushes write
-    /// through it, so their rows are never served stale), with its options validated at start.
+    /// through it, so their rows are never served stale); online and push options validated at start; the push log's lifetime.
     /// </summary>
     private static void AddOnlineStore(IServiceCollection services, IOnlineStore store, Action<OnlineFeatureOptions>? configure)
     {
@@ -82,7 +88,15 @@ public static class FeatureServingServiceCollectionExtensions
             ? new CachedOnlineStore(store, o.RowCacheMaxAge, o.RowCacheCapacity, sp.GetRequiredService<TimeProvider>())
             : store);
         services.AddMetrics();
+        services.AddOptions<FeaturePushOptions>().BindConfiguration(FeaturePushOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FeaturePushOptions>, FeaturePushOptionsValidator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<FeatureServing>().Push);
+        services.AddSingleton<IHostedService>(sp => new FeaturePushLifetime(sp.GetRequiredService<FeaturePushService>()));
     }
+
+    private static FeaturePushOptions PushOptionsOf(IServiceProvider services) => services.GetRequiredService<IOptions<FeaturePushOptions>>().Value;
+
+    private static ILogger<FeaturePushService> PushLogger(IServiceProvider services) => services.GetRequiredService<ILogger<FeaturePushService>>();
 
     private static OnlineFeatureOptions OptionsOf(IServiceProvider services) => services.GetRequiredService<IOptions<OnlineFeatureOptions>>().Value;
 
@@ -94,5 +108,34 @@ public static class FeatureServingServiceCollectionExtensions
             var problems = options.Problems();
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(OnlineFeatureOptions.Describe(problems));
         }
+    }
+
+    /// <summary>
+    /// Opens the push log before the server listens, so rows a killed process acknowledged are in Parquet before new
+    /// ones arrive; compacts after the server has stopped (StoppedAsync), so pushes answered during shutdown are kept.
+    /// </summary>
+    private sealed class FeaturePushLifetime(FeaturePushService push) : IHostedLifecycleService
+    {
+        public async Task StartingAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await push.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ModelDockException)
+            {
+                // Another process holds the data folder's push log (logged as it was found); serving and online pushes go on.
+            }
+        }
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => push.DisposeAsync().AsTask();
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DuckDB.NET.Data;
+using Microsoft.Extensions.DependencyInjection;
 using ModelDock.Features.Online;
+using ModelDock.Features.Push;
 using ModelDock.Testing.Features;
 using Xunit;
 
@@ -92,6 +94,7 @@ public sealed class FeatureHandlersTests : IAsyncLifetime
         using var body = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+        await _server.Services.GetRequiredService<FeaturePushService>().FlushOfflineAsync(default);
         var results = body.RootElement.GetProperty("results");
         Assert.Equal("[0.75,0.25]", results[1].GetProperty("values").GetRawText());
         Assert.Equal("""["NULL_VALUE","PRESENT"]""", results[2].GetProperty("statuses").GetRawText());
@@ -121,6 +124,7 @@ public sealed class FeatureHandlersTests : IAsyncLifetime
             new OnlineReadPlan([new OnlineViewRequest("driver_stats", ["conv_rate"])]), default);
 
         Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+        await _server.Services.GetRequiredService<FeaturePushService>().FlushOfflineAsync(default);
         Assert.False(result.IsFound(0, 0));
         Assert.Single(Directory.GetFiles(_folder.Combine("offline", "pushed", "driver_stats_source"), "*.parquet"));
     }
@@ -138,6 +142,86 @@ public sealed class FeatureHandlersTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(named, error.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_EventTimestampFarInFuture_Returns400NamingRowColumnAndLimitAndLaterPushesStillServed()
+    {
+        using var future = await Post("/push", """
+            {"feature_view": "driver_stats", "to": "online",
+             "df": {"driver_id": [5, 5], "event_timestamp": ["2026-03-01T11:00:00Z", "9999-01-01T00:00:00Z"], "conv_rate": [0.1, 0.9], "trips": [1, 9]}}
+            """);
+        var error = (await future.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+        using var later = await Post("/push", """
+            {"feature_view": "driver_stats", "to": "online",
+             "df": {"driver_id": [5], "event_timestamp": ["2026-03-01T12:04:00Z"], "conv_rate": [0.4], "trips": [4]}}
+            """);
+        using var read = await Post("/get-online-features", """{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [5]}}""");
+        using var body = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+        Assert.Contains("'event_timestamp' row 1", error, StringComparison.Ordinal);
+        Assert.Contains("9999-01-01T00:00:00Z", error, StringComparison.Ordinal);
+        Assert.Contains("later than 2026-03-01T12:05:00Z", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        Assert.Equal("[0.4]", body.RootElement.GetProperty("results")[1].GetProperty("values").GetRawText());
+    }
+
+    [Fact]
+    public async Task Push_CreatedTimestampBeyondSkew_Returns400NamingCreatedColumn()
+    {
+        using var response = await Post("/push", """
+            {"feature_view": "driver_stats", "to": "offline",
+             "df": {"driver_id": [5], "event_timestamp": ["2026-03-01T11:00:00Z"], "created": ["2026-03-01T12:05:01Z"], "conv_rate": [0.1], "trips": [1]}}
+            """);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'created' row 0", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_EpochSecondsIntegerAndFractional_ServedAndStoredWithThoseTimestamps()
+    {
+        // 1772362800 is 2026-03-01T11:00:00Z.
+        using var push = await Post("/push", """
+            {"feature_view": "driver_stats", "to": "online_and_offline",
+             "df": {"driver_id": [21, 22], "event_timestamp": [1772362800, 1772362800.25], "created": [1772362801, null], "conv_rate": [0.1, 0.2], "trips": [1, 2]}}
+            """);
+        using var read = await Post("/get-online-features", """{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [21, 22]}}""");
+        using var body = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
+        await _server.Services.GetRequiredService<FeaturePushService>().FlushOfflineAsync(default);
+
+        Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+        Assert.Equal("""["2026-03-01T11:00:00Z","2026-03-01T11:00:00.25Z"]""", body.RootElement.GetProperty("results")[1].GetProperty("event_timestamps").GetRawText());
+        var file = Assert.Single(Directory.GetFiles(_folder.Combine("offline", "pushed", "driver_stats_source"), "*.parquet"));
+        using var connection = new DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT event_timestamp, created FROM read_parquet('{file}') ORDER BY driver_id";
+        using var rows = command.ExecuteReader();
+        Assert.True(rows.Read());
+        Assert.Equal((new DateTime(2026, 3, 1, 11, 0, 0), new DateTime(2026, 3, 1, 11, 0, 1)), (rows.GetDateTime(0), rows.GetDateTime(1)));
+        Assert.True(rows.Read());
+        Assert.Equal(new DateTime(2026, 3, 1, 11, 0, 0, 250), rows.GetDateTime(0));
+    }
+
+    [Theory]
+    [InlineData("1772362800000", "epoch seconds from -62135596800 to 253402300799")]
+    [InlineData("-62135596801", "epoch seconds")]
+    [InlineData("1e300", "epoch seconds")]
+    [InlineData("true", "UNIX_TIMESTAMP")]
+    public async Task Push_TimestampNumberOutOfRange_Returns400NamingRowAndRange(string value, string named)
+    {
+        using var response = await Post("/push", $$$"""
+            {"feature_view": "driver_stats", "to": "online",
+             "df": {"driver_id": [5, 6], "event_timestamp": [1772362800, {{{value}}}], "conv_rate": [0.1, 0.2], "trips": [1, 2]}}
+            """);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'event_timestamp' row 1", error, StringComparison.Ordinal);
+        Assert.Contains(named, error, StringComparison.Ordinal);
     }
 
     [Fact]

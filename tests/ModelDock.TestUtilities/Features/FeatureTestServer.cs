@@ -27,6 +27,8 @@ public sealed class FeatureTestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static Task<FeatureTestServer> StartAsync(
         FeatureRepository repository, IOnlineStore store, string dataDir, TimeProvider time, Action<OnlineFeatureOptions>? configure = null) =>
         StartAsync(services => services.AddFeatureServing(repository, store, dataDir, configure), time);

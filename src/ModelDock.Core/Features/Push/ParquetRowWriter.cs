@@ -5,7 +5,10 @@ using ModelDock.Features.Online;
 
 namespace ModelDock.Features.Push;
 
-/// <summary>Writes typed columns to a Parquet file through DuckDB, appearing under its final name only when complete.</summary>
+/// <summary>
+/// Writes typed columns to a Parquet file through DuckDB, appearing under its final name only when complete and on
+/// disk, so the write-ahead data it replaces may be deleted after it.
+/// </summary>
 internal static class ParquetRowWriter
 {
     public static void Write(string path, IReadOnlyList<(string Name, FeatureValueType Type, FeatureValue[] Values)> columns, int rows)
@@ -15,6 +18,9 @@ internal static class ParquetRowWriter
 
         // Readers glob *.parquet, so the half-written file carries another extension until it is renamed.
         var partial = path + ".partial";
+
+        // Left by a process killed while writing it; never read, replaced here.
+        File.Delete(partial);
         using (var connection = new DuckDBConnection("DataSource=:memory:"))
         {
             connection.Open();
@@ -35,6 +41,11 @@ internal static class ParquetRowWriter
             }
 
             Execute(connection, $"COPY pushed TO {Sql.Literal(partial)} (FORMAT PARQUET)");
+        }
+
+        using (var written = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            written.Flush(flushToDisk: true);
         }
 
         File.Move(partial, path, overwrite: false);

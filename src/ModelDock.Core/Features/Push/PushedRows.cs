@@ -48,7 +48,7 @@ internal sealed class PushedRows
                 if (!FeatureValueConversions.TryCoerce(raw, type, out typed[r]) || (notNull && typed[r].IsNull))
                 {
                     throw ModelDockException.InvalidInput(
-                        $"Column '{name}' row {r} is {FeatureValueConversions.Describe(raw)}; expected {type.ToYamlName()}{(notNull ? " (not null)" : "")}.");
+                        $"Column '{name}' row {r} is {FeatureValueConversions.Describe(raw)}; expected {Expected(type)}{(notNull ? " (not null)" : "")}.");
                 }
             }
 
@@ -59,6 +59,11 @@ internal sealed class PushedRows
     public int Count { get; }
 
     public FeatureValue[]? this[string name] => _columns.GetValueOrDefault(name);
+
+    /// <summary>Timestamps come as text or as numbers; a number out of range is most often milliseconds, so the range is named.</summary>
+    private static string Expected(FeatureValueType type) => type == FeatureValueType.UnixTimestamp
+        ? $"{type.ToYamlName()} (an ISO 8601 string, or epoch seconds from {FeatureValueConversions.MinEpochSeconds} to {FeatureValueConversions.MaxEpochSeconds})"
+        : type.ToYamlName();
 }
 
 /// <summary>A column pushed rows may carry: whether it must be there, and whether its values may be null.</summary>

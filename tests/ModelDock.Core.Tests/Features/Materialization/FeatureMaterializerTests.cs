@@ -105,7 +105,7 @@ public sealed class FeatureMaterializerTests : IDisposable
     {
         await using var store = SqliteOnlineStore.Open(_folder.Combine("online.db"));
         var pushedAt = T0.AddDays(2);
-        var push = new FeaturePushService(_repository, store, _folder.Combine("data"), new ManualTimeProvider(pushedAt));
+        await using var push = new FeaturePushService(_repository, store, _folder.Combine("data"), new ManualTimeProvider(pushedAt));
         await push.PushAsync(new PushRequest("driver_stats_source", null,
             [
                 new ValueColumn("driver_id", [FeatureValue.FromInt64(3)]),
@@ -113,6 +113,7 @@ public sealed class FeatureMaterializerTests : IDisposable
                 new ValueColumn("conv_rate", [FeatureValue.FromDouble(9.5)]),
                 new ValueColumn("trips", [FeatureValue.FromInt64(999)]),
             ], PushTarget.Offline), default);
+        await push.FlushOfflineAsync(default);
 
         await Materializer(store).MaterializeAsync(T0, T0.AddDays(3), ["driver_stats"], null, default);
 

@@ -28,7 +28,7 @@ public sealed class FeaturePushServiceTests : IDisposable
             ], 1);
         var dataDir = _folder.Combine("data");
         await using var store = SqliteOnlineStore.Open(SqliteOnlineStore.PathIn(dataDir));
-        var push = new FeaturePushService(repository, store, dataDir, new ManualTimeProvider(T0.AddDays(3)));
+        await using var push = new FeaturePushService(repository, store, dataDir, new ManualTimeProvider(T0.AddDays(3)));
 
         var pushed = await push.PushAsync(new PushRequest("driver_stats_source", null,
             [
@@ -37,6 +37,7 @@ public sealed class FeaturePushServiceTests : IDisposable
                 new ValueColumn("conv_rate", [FeatureValue.FromDouble(9.5)]),
                 new ValueColumn("trips", [FeatureValue.FromInt64(999)]),
             ], PushTarget.OnlineAndOffline), default);
+        await push.FlushOfflineAsync(default);
 
         var online = await store.ReadAsync([EntityKey.Create("driver_id", FeatureValue.FromInt64(3))],
             new OnlineReadPlan([new OnlineViewRequest("driver_stats", ["conv_rate", "trips"])]), default);
@@ -45,7 +46,7 @@ public sealed class FeaturePushServiceTests : IDisposable
             new HistoricalFeatureRequest(repository, [new FeatureReference("driver_stats", "conv_rate"), new FeatureReference("driver_stats", "trips")]));
 
         Assert.Equal(1, pushed.OnlineRowsWritten["driver_stats"]);
-        Assert.NotNull(pushed.OfflineFile);
+        Assert.True(pushed.StoredOffline);
         var row = Assert.Single(training.Rows);
         Assert.Equal(online.GetValue(0, 0).AsDouble(), Convert.ToDouble(row[training.ColumnIndex("conv_rate")], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(online.GetValue(0, 1).AsInt64(), Convert.ToInt64(row[training.ColumnIndex("trips")], System.Globalization.CultureInfo.InvariantCulture));
