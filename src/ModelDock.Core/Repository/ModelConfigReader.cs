@@ -310,6 +310,10 @@ internal sealed class ModelConfigReader
         {
             value = flag ? 1 : 0;
         }
+        else if (node is JsonValue whole && whole.TryGetValue<long>(out var l))
+        {
+            value = l;
+        }
         else if (node is JsonValue number && number.TryGetValue<double>(out var d) && double.IsFinite(d))
         {
             value = d;

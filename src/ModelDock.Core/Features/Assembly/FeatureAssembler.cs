@@ -101,7 +101,7 @@ internal sealed class FeatureAssembler
 
             return new AssembledRequest(inputs, features ?? []);
         }
-        catch (ModelDockException e) when (e.Kind == ErrorKind.Unavailable && e is not { Message: var m } || !m.StartsWith("model '", StringComparison.Ordinal))
+        catch (ModelDockException e) when (e.Kind == ErrorKind.Unavailable)
         {
             // A store's own message may name its file or address; the client learns only that features are down.
             var unavailable = new ModelDockException(ErrorKind.Unavailable, $"the online feature store is unavailable, so model '{_model}' cannot assemble its inputs; try again later", e);
