@@ -2,13 +2,13 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ModelDock.Server.Grpc.Protocol;
 using ModelDock.Server.Hosting;
 using ModelDock.Server.Tests.Infrastructure;
 using ModelDock.Testing;
 using ModelDock.Testing.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace ModelDock.Server.Tests.Features;
