@@ -16,8 +16,8 @@ namespace ModelDock.Fuzz;
 
 /// <summary>
 /// ModelDock as <c>serve</c> composes it, in this process on loopback ports: a repository of generated models
-/// (batched, unbatched, several inputs, strings, every datatype, several versions) and the feature routes over a
-/// SQLite online store. Every log entry at error level goes to <see cref="ErrorLogs"/>.
+/// (batched, unbatched, several inputs, strings, every datatype, several versions, one whose inputs are assembled from
+/// features by entity key) and the feature routes over a SQLite online store. Every log entry at error level goes to <see cref="ErrorLogs"/>.
 /// </summary>
 internal sealed class FuzzHost : IAsyncDisposable
 {
@@ -146,6 +146,14 @@ internal sealed class FuzzHost : IAsyncDisposable
         Add("versioned", DemoModels.NoBatch(), """{"version_policy": {"all": {}}}""");
         Add("versioned", DemoModels.Identity(DataType.Fp32), version: 2);
         Add(ControlledModel, DemoModels.NoBatch());
+
+        // Its clients send driver keys; the server reads the rest from the SQLite online store the host serves.
+        Add("driver_ranker", DemoModels.Mlp([2, 4, 2], seed: 11).Onnx, """
+            {"max_batch_size": 8, "modeldock": {"features": {"service": "driver_model_v1",
+              "entities": [{"input": "driver_id", "entity": "driver", "datatype": "INT64"}],
+              "inputs": [{"name": "input", "datatype": "FP32",
+                "features": ["driver_stats:conv_rate", {"feature": "driver_stats:trips", "on_missing": "fail"}]}]}}}
+            """);
         foreach (var type in Enum.GetValues<DataType>())
         {
             Add("identity_" + type.ToWireName().ToLowerInvariant(), DemoModels.Identity(type), """{"max_batch_size": 8}""");

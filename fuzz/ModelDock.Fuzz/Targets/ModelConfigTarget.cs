@@ -23,7 +23,12 @@ internal sealed class ModelConfigTarget : IFuzzTarget
           "default_model_filename": "model.onnx",
           "optimization": {"graph": {"level": 1}},
           "parameters": {"intra_op_thread_count": {"string_value": "1"}, "execution_mode": {"string_value": "sequential"}},
-          "model_warmup": [{"batch_size": 4}]
+          "model_warmup": [{"batch_size": 4}],
+          "modeldock": {"features": {"service": "recommender:1",
+            "entities": [{"input": "customer_id", "entity": "customer", "datatype": "INT64"}, {"input": "sku", "entity": "product", "datatype": "BYTES"}],
+            "inputs": [{"name": "dense", "datatype": "FP32", "on_missing": "default", "default": 0.5,
+                "features": ["customer_stats:age", {"feature": "product_stats:price", "default": -1}, {"feature": "product_stats:ctr", "on_missing": "fail"}]},
+              {"name": "category", "datatype": "INT64", "feature": "product_stats:category", "on_missing": "fail"}]}}
         }
         """;
 
@@ -41,6 +46,15 @@ internal sealed class ModelConfigTarget : IFuzzTarget
         parameters:
           inter_op_thread_count:
             string_value: "2"
+        modeldock:
+          features:
+            service: recommender
+            entities:
+              - {input: customer_id, entity: customer, datatype: INT64}
+            inputs:
+              - name: dense
+                datatype: FP64
+                features: [customer_stats:age, {feature: customer_stats:active, default: true}]
         """;
 
     public string Name => "model-config";

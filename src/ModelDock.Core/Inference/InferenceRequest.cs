@@ -60,6 +60,10 @@ public sealed class InferenceRequest
     /// <summary>This request pinned to an endpoint's deployment and carrying its routing key, as a transport reads them from headers.</summary>
     internal InferenceRequest WithRouting(string? deployment, string? routingKey) => Copy(ModelName, ModelVersion, deployment, routingKey, Inputs, RunInlineWhenIdle, Protocol, (Endpoint, EndpointDeployment));
 
+    /// <summary>This request with other inputs, e.g. the model's inputs assembled from the entity keys it carries.</summary>
+    internal InferenceRequest WithInputs(IReadOnlyList<Tensor> inputs) =>
+        Copy(ModelName, ModelVersion, Deployment, RoutingKey, inputs, RunInlineWhenIdle, Protocol, (Endpoint, EndpointDeployment));
+
     /// <summary>
     /// This request for a mirror deployment, with inputs of its own: the transport may free the buffers the caller's
     /// inputs reference as soon as the caller is answered, while the copy may still wait in a queue. Never run inline,

@@ -27,6 +27,9 @@ public static class ModelDockActivitySource
     /// <summary>A model version loaded and warmed from a repository folder or the registry.</summary>
     public const string LoadSpan = "modeldock.model.load";
 
+    /// <summary>A model's inputs assembled from online features by entity key, inside an inference.</summary>
+    public const string AssembleSpan = "modeldock.features.assemble";
+
     /// <summary>An online feature lookup.</summary>
     public const string FeaturesSpan = "modeldock.features.get";
 

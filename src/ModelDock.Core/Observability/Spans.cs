@@ -58,6 +58,19 @@ internal static class Spans
         return span;
     }
 
+    /// <summary>A request's model inputs assembled from online features: the parent of its feature lookups.</summary>
+    public static Activity? StartAssemble(string model)
+    {
+        if (!ModelDockActivitySource.Recording)
+        {
+            return null;
+        }
+
+        var span = ModelDockActivitySource.Source.StartActivity(ModelDockActivitySource.AssembleSpan);
+        span?.SetTag(SpanAttributeNames.Model, model);
+        return span;
+    }
+
     public static Activity? StartFeatures(int entityRows)
     {
         if (!ModelDockActivitySource.Recording)

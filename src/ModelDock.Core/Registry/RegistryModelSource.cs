@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using ModelDock.Features.Assembly;
 using ModelDock.Observability;
 using ModelDock.Repository;
 using ModelDock.Runtime;
@@ -25,10 +26,12 @@ internal sealed class RegistryModelSource : IModelSource
     private readonly TimeProvider _time;
     private readonly ModelBackendLoader _loadBackend;
     private readonly ServingMetrics? _metrics;
+    private readonly IModelFeatureSource? _features;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _synced;
 
-    public RegistryModelSource(ModelRegistry registry, ServingTable table, string cacheFolder, ILogger logger, TimeProvider time, ModelBackendLoader? loadBackend = null, ServingMetrics? metrics = null)
+    public RegistryModelSource(ModelRegistry registry, ServingTable table, string cacheFolder, ILogger logger, TimeProvider time, ModelBackendLoader? loadBackend = null, ServingMetrics? metrics = null,
+        IModelFeatureSource? features = null)
     {
         _registry = registry;
         _table = table;
@@ -37,6 +40,7 @@ internal sealed class RegistryModelSource : IModelSource
         _time = time;
         _loadBackend = loadBackend ?? OnnxModelBackend.Load;
         _metrics = metrics;
+        _features = features;
         table.AddSource(this);
     }
 
@@ -153,6 +157,7 @@ internal sealed class RegistryModelSource : IModelSource
         return ServingVersionLoader.Load(
             ServedName(model), version, file, config, info.Artifact.Sha256, _loadBackend,
             new StatisticsCollector(_time, _metrics?.ForVersion(ServedName(model), version.ToString(CultureInfo.InvariantCulture))), _time,
-            (v, e) => ModelRepositoryLog.DisposeFailed(_logger, v.Model, v.Version, e));
+            (v, e) => ModelRepositoryLog.DisposeFailed(_logger, v.Model, v.Version, e),
+            _features);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Features.Assembly;
 using ModelDock.Observability;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
@@ -24,6 +25,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     private readonly TimeProvider _time;
     private readonly ModelBackendLoader _loadBackend;
     private readonly ServingMetrics? _metrics;
+    private readonly IModelFeatureSource? _features;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Model, long Version), StatisticsCollector> _statistics = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -32,13 +34,15 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
     private int _disposed;
 
     /// <param name="loadBackend">Opens a version's model file; ONNX Runtime unless tests wrap it, e.g. to hold a request in flight.</param>
+    /// <param name="features">What models that declare <c>modeldock.features</c> read; null when the server serves no features.</param>
     public FolderModelSource(
         ModelRepositoryOptions options,
         ServingTable table,
         ILogger logger,
         TimeProvider timeProvider,
         ModelBackendLoader? loadBackend = null,
-        ServingMetrics? metrics = null)
+        ServingMetrics? metrics = null,
+        IModelFeatureSource? features = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -47,6 +51,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
         _time = timeProvider;
         _loadBackend = loadBackend ?? OnnxModelBackend.Load;
         _metrics = metrics;
+        _features = features;
         table.AddSource(this);
     }
 
@@ -390,7 +395,7 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
 
             var statistics = _statistics.GetOrAdd(
                 (model, version), key => new StatisticsCollector(_time, _metrics?.ForVersion(key.Model, key.Version.ToString(CultureInfo.InvariantCulture))));
-            return load.Succeeded(ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed));
+            return load.Succeeded(ServingVersionLoader.Load(model, version, file, config, source, _loadBackend, statistics, _time, OnDisposeFailed, _features));
         }
         catch (Exception e)
         {

@@ -33,6 +33,9 @@ internal sealed record ModelConfig
 
     public OnnxSessionSettings Session { get; init; } = OnnxSessionSettings.Default;
 
+    /// <summary>ModelDock's <c>modeldock.features</c>: inputs the server assembles from online features; null when the client sends every input.</summary>
+    public FeatureDeclaration? Features { get; init; }
+
     /// <summary>The queue policy's deadline for requests that carry none.</summary>
     public TimeSpan? DefaultTimeout => DynamicBatching?.DefaultTimeout;
 

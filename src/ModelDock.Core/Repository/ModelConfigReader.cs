@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelDock.Batching;
+using ModelDock.Errors;
+using ModelDock.Features.Definitions;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Tensors;
 using YamlDotNet.Core;
@@ -20,7 +22,7 @@ internal sealed class ModelConfigReader
     private static readonly string[] TopLevelKeys =
     [
         "name", "platform", "backend", "default_model_filename", "max_batch_size", "dynamic_batching",
-        "instance_group", "version_policy", "input", "output", "model_warmup", "parameters", "optimization",
+        "instance_group", "version_policy", "input", "output", "model_warmup", "parameters", "optimization", "modeldock",
     ];
 
     private readonly string _file;
@@ -130,7 +132,205 @@ internal sealed class ModelConfigReader
             Outputs = obj["output"] is { } outputs ? Tensors(outputs, "output") : [],
             WarmupBatchSizes = obj["model_warmup"] is { } warmup ? Warmup(warmup, maxBatchSize) : null,
             Session = Session(obj["parameters"], obj["optimization"]),
+            Features = obj["modeldock"] is { } modelDock ? ModelDockFeatures(modelDock) : null,
         };
+    }
+
+    /// <summary>ModelDock's own section; Triton has no <c>modeldock</c> key, so it cannot clash with one.</summary>
+    private FeatureDeclaration? ModelDockFeatures(JsonNode node)
+    {
+        var obj = Object(node, "modeldock");
+        CheckKeys(obj, "modeldock", ["features"]);
+        if (obj["features"] is not { } featuresNode)
+        {
+            return null;
+        }
+
+        const string key = "modeldock.features";
+        var features = Object(featuresNode, key);
+        CheckKeys(features, key, ["service", "entities", "inputs"]);
+        var service = features["service"] is { } s ? String(s, $"{key}.service") : throw Error($"{key}.service", "is required");
+        if (service.Length == 0)
+        {
+            throw Error($"{key}.service", "must name a feature service, 'name' or 'name:version'");
+        }
+
+        var entities = features["entities"] is { } e ? Array(e, $"{key}.entities") : throw Error($"{key}.entities", "is required");
+        var inputs = features["inputs"] is { } i ? Array(i, $"{key}.inputs") : throw Error($"{key}.inputs", "is required");
+        if (entities.Count == 0)
+        {
+            throw Error($"{key}.entities", "must list at least one entity-key input");
+        }
+
+        if (inputs.Count == 0)
+        {
+            throw Error($"{key}.inputs", "must list at least one input built from features");
+        }
+
+        var entityInputs = new List<EntityInputDeclaration>(entities.Count);
+        for (var n = 0; n < entities.Count; n++)
+        {
+            var entityInput = EntityInput(entities[n], $"{key}.entities[{n}]");
+            if (entityInputs.Any(x => x.Input == entityInput.Input))
+            {
+                throw Error($"{entityInput.Key}.input", $"'{entityInput.Input}' is declared more than once");
+            }
+
+            entityInputs.Add(entityInput);
+        }
+
+        var assembled = new List<AssembledInputDeclaration>(inputs.Count);
+        for (var n = 0; n < inputs.Count; n++)
+        {
+            var input = AssembledInput(inputs[n], $"{key}.inputs[{n}]");
+            if (assembled.Any(x => x.Name == input.Name) || entityInputs.Any(x => x.Input == input.Name))
+            {
+                throw Error($"{input.Key}.name", $"'{input.Name}' is declared more than once");
+            }
+
+            assembled.Add(input);
+        }
+
+        return new FeatureDeclaration(_file, service, entityInputs, assembled);
+    }
+
+    private EntityInputDeclaration EntityInput(JsonNode? node, string key)
+    {
+        var obj = Object(node, key);
+        CheckKeys(obj, key, ["input", "entity", "datatype"]);
+        var input = obj["input"] is { } i ? String(i, $"{key}.input") : throw Error($"{key}.input", "is required");
+        var entity = obj["entity"] is { } e ? String(e, $"{key}.entity") : throw Error($"{key}.entity", "is required");
+        var dataType = obj["datatype"] is { } d ? ParseDataType(d, $"{key}.datatype") : throw Error($"{key}.datatype", "is required");
+        if (dataType is not (DataType.Int64 or DataType.Int32 or DataType.Bytes))
+        {
+            throw Error($"{key}.datatype", $"is {dataType.ToWireName()}; entity keys are INT64, INT32 or BYTES (for STRING join keys)");
+        }
+
+        return new EntityInputDeclaration(key, input, entity, dataType);
+    }
+
+    private AssembledInputDeclaration AssembledInput(JsonNode? node, string key)
+    {
+        var obj = Object(node, key);
+        CheckKeys(obj, key, ["name", "datatype", "features", "feature", "on_missing", "default"]);
+        var name = obj["name"] is { } n ? String(n, $"{key}.name") : throw Error($"{key}.name", "is required");
+        var dataType = obj["datatype"] is { } d ? ParseDataType(d, $"{key}.datatype") : throw Error($"{key}.datatype", "is required");
+        if (dataType is not (DataType.Fp32 or DataType.Fp64 or DataType.Int64 or DataType.Int32 or DataType.Bool))
+        {
+            throw Error($"{key}.datatype", $"is {dataType.ToWireName()}; inputs built from features are FP32, FP64, INT64, INT32 or BOOL");
+        }
+
+        var policy = obj["on_missing"] is { } m ? Policy(m, $"{key}.on_missing") : MissingFeaturePolicy.Default;
+        var fallback = obj["default"] is { } value ? DefaultValue(value, $"{key}.default", dataType) : 0;
+        if (obj["default"] is not null && policy == MissingFeaturePolicy.Fail)
+        {
+            throw Error($"{key}.default", "is never used: on_missing is fail");
+        }
+
+        if (obj.ContainsKey("features") == obj.ContainsKey("feature"))
+        {
+            throw Error(key, "needs exactly one of 'features' (a list, concatenated into [N, count]) or 'feature' (one, [N] or [N, 1])");
+        }
+
+        List<FeatureInputDeclaration> features;
+        if (obj["feature"] is { } single)
+        {
+            features = [Feature(single, $"{key}.feature", dataType, policy, fallback)];
+        }
+        else
+        {
+            var list = Array(obj["features"], $"{key}.features");
+            if (list.Count == 0)
+            {
+                throw Error($"{key}.features", "must list at least one feature");
+            }
+
+            features = new List<FeatureInputDeclaration>(list.Count);
+            for (var f = 0; f < list.Count; f++)
+            {
+                var feature = Feature(list[f], $"{key}.features[{f}]", dataType, policy, fallback);
+                if (features.Any(x => x.Feature == feature.Feature))
+                {
+                    throw Error(feature.Key, $"'{feature.Feature}' is listed more than once");
+                }
+
+                features.Add(feature);
+            }
+        }
+
+        return new AssembledInputDeclaration(key, name, dataType, obj.ContainsKey("features"), features);
+    }
+
+    /// <summary>A feature is <c>view:feature</c>, or an object that also overrides the input's missing-value policy.</summary>
+    private FeatureInputDeclaration Feature(JsonNode? node, string key, DataType dataType, MissingFeaturePolicy policy, double fallback)
+    {
+        if (node is JsonObject obj)
+        {
+            CheckKeys(obj, key, ["feature", "on_missing", "default"]);
+            var reference = obj["feature"] is { } f ? Reference(f, $"{key}.feature") : throw Error($"{key}.feature", "is required");
+            var own = obj["on_missing"] is { } m ? Policy(m, $"{key}.on_missing") : obj.ContainsKey("default") ? MissingFeaturePolicy.Default : policy;
+            var value = obj["default"] is { } d ? DefaultValue(d, $"{key}.default", dataType) : fallback;
+            if (obj["default"] is not null && own == MissingFeaturePolicy.Fail)
+            {
+                throw Error($"{key}.default", "is never used: on_missing is fail");
+            }
+
+            return new FeatureInputDeclaration(key, reference, own, value);
+        }
+
+        return new FeatureInputDeclaration(key, Reference(node, key), policy, fallback);
+    }
+
+    private FeatureReference Reference(JsonNode? node, string key)
+    {
+        var text = String(node, key);
+        try
+        {
+            return FeatureReference.Parse(text);
+        }
+        catch (ModelDockException)
+        {
+            throw Error(key, $"is '{text}', not a feature reference 'view:feature'");
+        }
+    }
+
+    private MissingFeaturePolicy Policy(JsonNode node, string key) =>
+        String(node, key) switch
+        {
+            "default" => MissingFeaturePolicy.Default,
+            "fail" => MissingFeaturePolicy.Fail,
+            var other => throw Error(key, $"is '{other}'; expected default or fail"),
+        };
+
+    /// <summary>A default must be a value of the input's datatype, so that a missing feature never needs a lossy conversion.</summary>
+    private double DefaultValue(JsonNode node, string key, DataType dataType)
+    {
+        double value;
+        if (node is JsonValue json && json.TryGetValue<bool>(out var flag))
+        {
+            value = flag ? 1 : 0;
+        }
+        else if (node is JsonValue whole && whole.TryGetValue<long>(out var l))
+        {
+            value = l;
+        }
+        else if (node is JsonValue number && number.TryGetValue<double>(out var d) && double.IsFinite(d))
+        {
+            value = d;
+        }
+        else
+        {
+            throw Error(key, $"must be a number or true/false, not {Describe(node)}");
+        }
+
+        var fits = dataType switch
+        {
+            DataType.Bool => value is 0 or 1,
+            DataType.Int32 => value == Math.Floor(value) && value is >= int.MinValue and <= int.MaxValue,
+            DataType.Int64 => value == Math.Floor(value) && Math.Abs(value) < 9e15,
+            _ => true,
+        };
+        return fits ? value : throw Error(key, $"is {Describe(node)}, not a value of the input's datatype {dataType.ToWireName()}");
     }
 
     private DynamicBatchingConfig DynamicBatching(JsonNode node, int maxBatchSize)

@@ -26,6 +26,7 @@ internal sealed class InferenceService : IInferenceService
 
     public bool IsReady => _table.IsReady;
 
+    /// <summary>A model that assembles inputs from features lists what its clients send: entity keys and request-time inputs.</summary>
     public ModelMetadata GetMetadata(string model, string? version)
     {
         var entry = _table.Find(model);
@@ -34,7 +35,7 @@ internal sealed class InferenceService : IInferenceService
             model,
             entry.Serving.Keys.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(),
             serving.Backend.Platform,
-            serving.Signature.Inputs,
+            serving.Features?.ClientInputs ?? serving.Signature.Inputs,
             serving.Signature.Outputs,
             serving.Config.MaxBatchSize);
     }
@@ -97,17 +98,27 @@ internal sealed class InferenceService : IInferenceService
         var outcome = ServingMetrics.Success;
         try
         {
-            var outputNames = RequestValidator.Validate(request, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
+            var toModel = request;
+            IReadOnlyList<Tensor> featureOutputs = [];
+            if (version.Features is { } assembler)
+            {
+                var assembled = await assembler.AssembleAsync(request, cancellationToken).ConfigureAwait(false);
+                toModel = request.WithInputs(assembled.Inputs);
+                featureOutputs = assembled.FeatureOutputs;
+            }
+
+            var outputNames = RequestValidator.Validate(toModel, version.Model, version.Signature, version.OutputNames, version.Config.MaxBatchSize);
             var result = await version.Scheduler
-                .ScheduleAsync(request.Inputs, outputNames, request.Timeout ?? version.Config.DefaultTimeout, cancellationToken, request.RunInlineWhenIdle)
+                .ScheduleAsync(toModel.Inputs, outputNames, request.Timeout ?? version.Config.DefaultTimeout, cancellationToken, request.RunInlineWhenIdle)
                 .ConfigureAwait(false);
             version.Statistics.RecordSuccess(ElapsedNanoseconds(start), result.QueueNanoseconds);
+            var outputs = Classify(Named(result.Outputs, outputNames), request.Outputs, version.Config.MaxBatchSize > 0);
             return new InferenceResponse
             {
                 ModelName = version.Model,
                 ModelVersion = version.VersionText,
                 Id = request.Id,
-                Outputs = Classify(Named(result.Outputs, outputNames), request.Outputs, version.Config.MaxBatchSize > 0),
+                Outputs = featureOutputs.Count == 0 ? outputs : [.. outputs, .. featureOutputs],
             };
         }
         catch (ModelDockException e)

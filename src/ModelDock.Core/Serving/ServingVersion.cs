@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelDock.Batching;
+using ModelDock.Features.Assembly;
 using ModelDock.Repository;
 using ModelDock.Runtime;
 
@@ -26,7 +27,8 @@ internal sealed class ServingVersion
         IModelBackend backend,
         IInferenceScheduler scheduler,
         StatisticsCollector statistics,
-        Action<ServingVersion, Exception> onDisposeFailed)
+        Action<ServingVersion, Exception> onDisposeFailed,
+        FeatureAssembler? features = null)
     {
         Model = model;
         Version = version;
@@ -38,6 +40,7 @@ internal sealed class ServingVersion
         Statistics = statistics;
         VersionText = version.ToString(CultureInfo.InvariantCulture);
         OutputNames = [.. signature.Outputs.Select(o => o.Name)];
+        Features = features;
         _onDisposeFailed = onDisposeFailed;
     }
 
@@ -59,6 +62,9 @@ internal sealed class ServingVersion
     public IReadOnlyList<string> OutputNames { get; }
 
     public IModelBackend Backend { get; }
+
+    /// <summary>Builds the inputs the config's <c>modeldock.features</c> declares from entity keys; null when the client sends every input.</summary>
+    public FeatureAssembler? Features { get; }
 
     public IInferenceScheduler Scheduler { get; }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelDock.Batching;
+using ModelDock.Features.Assembly;
 using ModelDock.Repository;
 using ModelDock.Runtime;
 
@@ -9,6 +10,7 @@ namespace ModelDock.Serving;
 internal static class ServingVersionLoader
 {
     /// <param name="source">What the version was loaded from, compared by the source to notice a change.</param>
+    /// <param name="features">The feature store a config's <c>modeldock.features</c> reads; null when the server serves no features.</param>
     public static ServingVersion Load(
         string model,
         long version,
@@ -18,16 +20,20 @@ internal static class ServingVersionLoader
         ModelBackendLoader loadBackend,
         StatisticsCollector statistics,
         TimeProvider time,
-        Action<ServingVersion, Exception> onDisposeFailed)
+        Action<ServingVersion, Exception> onDisposeFailed,
+        IModelFeatureSource? features = null)
     {
         var backend = loadBackend(file, config.Session);
         try
         {
             var signature = SignatureResolver.Resolve(backend.Signature, config);
+            var assembler = config.Features is { } declaration
+                ? FeatureAssembler.Create(model, declaration, signature, config.MaxBatchSize, features)
+                : null;
             ModelWarmup.Run(backend, signature, config);
             var scheduler = InferenceSchedulers.Create(
                 config.ToSchedulerOptions(), backend, statistics, time, new BatchTracing(model, version.ToString(CultureInfo.InvariantCulture)));
-            return new ServingVersion(model, version, source, config, signature, backend, scheduler, statistics, onDisposeFailed);
+            return new ServingVersion(model, version, source, config, signature, backend, scheduler, statistics, onDisposeFailed, assembler);
         }
         catch
         {

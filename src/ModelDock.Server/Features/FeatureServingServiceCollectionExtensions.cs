@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelDock.Endpoints;
 using ModelDock.Errors;
+using ModelDock.Features.Assembly;
 using ModelDock.Features.Definitions;
 using ModelDock.Features.Online;
 using ModelDock.Features.Push;
@@ -17,7 +18,8 @@ namespace ModelDock.Server.Features;
 public static class FeatureServingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers online retrieval and push over one fixed repository and online store; the container disposes the store.
+    /// Registers online retrieval and push over one fixed repository and online store, and the seam through which models
+    /// that declare <c>modeldock.features</c> read them; the container disposes the store.
     /// The offline push log is opened before the server listens (compacting what a previous process left in it), and at
     /// stop every acknowledged offline row is compacted.
     /// </summary>
@@ -27,7 +29,7 @@ public static class FeatureServingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(repository);
-        AddOnlineStore(services, store, configure);
+        AddOnlineStore(services, store, dataDir, configure);
         services.TryAddSingleton(sp => new FeatureServing(
             repository, sp.GetRequiredService<IOnlineStore>(), dataDir, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IMeterFactory>(), OptionsOf(sp), PushOptionsOf(sp), PushLogger(sp), registry: null));
         return services;
@@ -44,7 +46,7 @@ public static class FeatureServingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(dataDir);
-        AddOnlineStore(services, store, configure);
+        AddOnlineStore(services, store, dataDir, configure);
         services.AddOptions<RegistryOptions>();
         services.TryAddSingleton(sp => new FeatureRegistry(dataDir, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
@@ -72,9 +74,10 @@ public static class FeatureServingServiceCollectionExtensions
 
     /// <summary>
     /// The store, behind a row cache when <see cref="OnlineFeatureOptions.RowCacheMaxAge"/> asks for one (pushes write
-    /// through it, so their rows are never served stale); online and push options validated at start; the push log's lifetime.
+    /// through it, so their rows are never served stale); online and push options validated at start; the push log's
+    /// lifetime; and the seam through which feature-declaring models read the definitions served now.
     /// </summary>
-    private static void AddOnlineStore(IServiceCollection services, IOnlineStore store, Action<OnlineFeatureOptions>? configure)
+    private static void AddOnlineStore(IServiceCollection services, IOnlineStore store, string dataDir, Action<OnlineFeatureOptions>? configure)
     {
         var options = services.AddOptions<OnlineFeatureOptions>().BindConfiguration(OnlineFeatureOptions.Section).ValidateOnStart();
         if (configure is not null)
@@ -92,6 +95,8 @@ public static class FeatureServingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FeaturePushOptions>, FeaturePushOptionsValidator>());
         services.TryAddSingleton(sp => sp.GetRequiredService<FeatureServing>().Push);
         services.AddSingleton<IHostedService>(sp => new FeaturePushLifetime(sp.GetRequiredService<FeaturePushService>()));
+        services.TryAddSingleton<IModelFeatureSource>(sp => new OnlineFeatureSource(
+            () => sp.GetRequiredService<FeatureServing>().Online, RegistryLookup(dataDir, sp.GetRequiredService<TimeProvider>())));
     }
 
     private static FeaturePushOptions PushOptionsOf(IServiceProvider services) => services.GetRequiredService<IOptions<FeaturePushOptions>>().Value;
@@ -138,4 +143,19 @@ public static class FeatureServingServiceCollectionExtensions
 
         public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Feature service versions, which models' configs may pin, come from the registry in the data folder; it is opened
+    /// only when a version loads, so serving holds no connection to it.
+    /// </summary>
+    private static Func<string, VersionedFeatureService> RegistryLookup(string dataDir, TimeProvider time) => service =>
+    {
+        if (!File.Exists(Path.Combine(dataDir, FeatureRegistry.DatabaseFileName)))
+        {
+            throw ModelDockException.NotFound($"feature service '{service}' names a version, and nothing has been applied to this server's feature registry");
+        }
+
+        using var registry = new FeatureRegistry(dataDir, time);
+        return registry.GetFeatureService(service);
+    };
 }

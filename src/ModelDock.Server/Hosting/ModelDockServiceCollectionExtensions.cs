@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelDock.Access;
 using ModelDock.Endpoints;
+using ModelDock.Features.Assembly;
 using ModelDock.Observability;
 using ModelDock.Registry;
 using ModelDock.Repository;
@@ -109,7 +110,8 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FolderModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ModelBackendLoader>(),
-            sp.GetService<ServingMetrics>()));
+            sp.GetService<ServingMetrics>(),
+            sp.GetService<IModelFeatureSource>()));
         services.Replace(ServiceDescriptor.Singleton<IModelRepositoryControl>(sp => sp.GetRequiredService<FolderModelSource>()));
         services.AddSingleton<IHostedService>(sp =>
         {
@@ -162,7 +164,8 @@ public static class ModelDockServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RegistryModelSource>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ModelBackendLoader>(),
-            sp.GetService<ServingMetrics>()));
+            sp.GetService<ServingMetrics>(),
+            sp.GetService<IModelFeatureSource>()));
         services.TryAddSingleton(sp => new EndpointRouter(
             sp.GetRequiredService<InferenceService>(), sp.GetRequiredService<ITrafficRandom>(), sp.GetRequiredService<ILogger<EndpointRouter>>(), sp.GetService<ServingMetrics>()));
         services.Replace(ServiceDescriptor.Singleton<IInferenceService>(sp => sp.GetRequiredService<EndpointRouter>()));
