@@ -31,4 +31,7 @@ internal static class ExitCodes
 
     /// <summary>The registry refused: an unknown model, version or alias, or a change the current state forbids (a version an alias uses).</summary>
     public const int Refused = 7;
+
+    /// <summary><c>features check-skew</c> found features whose offline (training) and online (serving) values differ.</summary>
+    public const int SkewFound = 8;
 }

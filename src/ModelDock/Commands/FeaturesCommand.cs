@@ -18,6 +18,7 @@ internal static class FeaturesCommand
         features.Subcommands.Add(History());
         features.Subcommands.Add(FeaturesMaterializeCommand.CreateMaterialize());
         features.Subcommands.Add(FeaturesMaterializeCommand.CreateMaterializeIncremental());
+        features.Subcommands.Add(FeaturesCheckSkewCommand.Create());
         return features;
     }
 

@@ -236,42 +236,26 @@ internal sealed class FeatureAssembler
         return OnlineFeaturesRequest.ForFeatures(group.Features, [new ValueColumn(entity.JoinKey.Name, keys[group.Entity].Distinct)], fullFeatureNames: true);
     }
 
-    private Tensor Build(FeatureAssemblyPlan plan, PlannedInput input, EntityRows[] keys, OnlineFeaturesResponse[] reads, int rows)
-    {
-        var width = input.Width;
-        var data = new byte[rows * width * input.DataType.ElementSize()];
-        for (var f = 0; f < input.Features.Count; f++)
-        {
-            var feature = input.Features[f];
-            var group = plan.Groups[feature.Group];
-            var read = reads[feature.Group];
-            var entityRows = keys[group.Entity];
-            var column = read.JoinKeyCount + feature.Column;
-            for (var r = 0; r < rows; r++)
+    private Tensor Build(FeatureAssemblyPlan plan, PlannedInput input, EntityRows[] keys, OnlineFeaturesResponse[] reads, int rows) =>
+        AssembledInputs.Build(
+            input,
+            rows,
+            (r, feature) =>
             {
-                var distinct = entityRows.DistinctIndex[r];
-                var index = (r * width) + f;
+                var read = reads[feature.Group];
+                var distinct = keys[plan.Groups[feature.Group].Entity].DistinctIndex[r];
+                var column = read.JoinKeyCount + feature.Column;
                 var status = read.GetStatus(column, distinct);
-                if (status == FeatureStatus.Present)
-                {
-                    FeatureConversions.Write(data, index, input.DataType, read.GetValue(column, distinct));
-                }
-                else if (feature.OnMissing == MissingFeaturePolicy.Default)
-                {
-                    FeatureConversions.WriteDefault(data, index, input.DataType, feature.Default);
-                }
-                else
-                {
-                    var entity = plan.Entities[group.Entity];
-                    throw ModelDockException.InvalidInput(
-                        $"feature '{feature.Reference}' has no value for {entity.JoinKey.Name} {Describe(entityRows.Distinct[distinct])} (row {r}, {status.ToWireName()}), and input '{input.Name}' of model '{_model}' requires it (on_missing: fail)");
-                }
-            }
-        }
-
-        long[] shape = input.Rank == 1 ? [rows] : [rows, width];
-        return Tensor.FromRaw(input.Name, input.DataType, shape, data);
-    }
+                return new FeatureCell(status, status == FeatureStatus.Present ? read.GetValue(column, distinct) : default);
+            },
+            missing =>
+            {
+                var group = plan.Groups[missing.Feature.Group];
+                var entity = plan.Entities[group.Entity];
+                var entityRows = keys[group.Entity];
+                throw ModelDockException.InvalidInput(
+                    $"feature '{missing.Feature.Reference}' has no value for {entity.JoinKey.Name} {Describe(entityRows.Distinct[entityRows.DistinctIndex[missing.Row]])} (row {missing.Row}, {missing.Status.ToWireName()}), and input '{missing.Input.Name}' of model '{_model}' requires it (on_missing: fail)");
+            });
 
     private static bool IsEntityInput(FeatureAssemblyPlan plan, string name) => plan.Entities.Any(e => e.Input == name);
 
