@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
+using ModelDock.Polling;
 using ModelDock.Registry;
 using ModelDock.Serving;
 
@@ -147,28 +148,8 @@ internal sealed partial class EndpointSync : IAsyncDisposable
 
     private static IEnumerable<(string Model, long Version)> Versions(EndpointDefinition endpoint) => endpoint.Deployments.Select(d => (d.Model, d.Version));
 
-    private async Task PollAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_interval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await SyncAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogSyncFailed(_logger, e.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    private Task PollAsync(CancellationToken cancellationToken) =>
+        PollLoop.RunAsync(_interval, TimeProvider.System, SyncAsync, e => LogSyncFailed(_logger, e.Message), cancellationToken);
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Error, Message = "Endpoint {Endpoint} revision {Revision} could not be loaded and keeps its previous routes: {Reasons}")]
     private static partial void LogKept(ILogger logger, string endpoint, long revision, string reasons);

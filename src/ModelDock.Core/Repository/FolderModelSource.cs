@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ModelDock.Errors;
 using ModelDock.Features.Assembly;
 using ModelDock.Observability;
+using ModelDock.Polling;
 using ModelDock.Runtime;
 using ModelDock.Runtime.Onnx;
 using ModelDock.Serving;
@@ -438,28 +439,8 @@ internal sealed class FolderModelSource : IModelSource, IModelRepositoryControl,
         }
     }
 
-    private async Task PollLoopAsync(TimeSpan period, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(period, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await PollAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    ModelRepositoryLog.PollFailed(_logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    private Task PollLoopAsync(TimeSpan period, CancellationToken cancellationToken) =>
+        PollLoop.RunAsync(period, _time, PollAsync, e => ModelRepositoryLog.PollFailed(_logger, e), cancellationToken);
 
     private void OnDisposeFailed(ServingVersion version, Exception exception) =>
         ModelRepositoryLog.DisposeFailed(_logger, version.Model, version.Version, exception);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelDock.Features.Definitions;
+using ModelDock.Polling;
 
 namespace ModelDock.Features.Registry;
 
@@ -75,28 +76,8 @@ internal sealed partial class FeatureRegistrySync : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task PollAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_interval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    Sync();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogSyncFailed(_logger, e.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
+    private Task PollAsync(CancellationToken cancellationToken) =>
+        PollLoop.RunAsync(_interval, TimeProvider.System, _ => { Sync(); return Task.CompletedTask; }, e => LogSyncFailed(_logger, e.Message), cancellationToken);
 
     [LoggerMessage(EventId = 2500, Level = LogLevel.Information, Message = "Feature definitions change {Counter} applied: {Views} feature views, {Services} feature services")]
     private static partial void LogApplied(ILogger logger, long counter, int views, int services);
