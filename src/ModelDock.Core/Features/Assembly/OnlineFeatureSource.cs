@@ -6,8 +6,8 @@ using ModelDock.Features.Registry;
 namespace ModelDock.Features.Assembly;
 
 /// <summary>
-/// <see cref="IModelFeatureSource"/> over the server's <see cref="OnlineFeatureService"/>, with feature service versions
-/// looked up in the feature registry when the server has one.
+/// <see cref="IModelFeatureSource"/> over the server's current <see cref="OnlineFeatureService"/>, with feature service
+/// versions looked up in the feature registry of its data folder.
 /// </summary>
 internal sealed class OnlineFeatureSource : IModelFeatureSource
 {
